@@ -1,0 +1,234 @@
+"""What every release reader shares: the reader contract, the build report, safe file access.
+
+A reader knows one release format and nothing else. It claims files in a releases directory
+(:meth:`ReleaseReader.find`) and streams records from them (:meth:`ReleaseReader.read`): first
+one :class:`~raremap.model.Release`, then concepts, edges, mappings and added terms.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Protocol
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse as _safe_iterparse
+from xml.etree.ElementTree import Element, ParseError
+
+from ..errors import ReleaseFormatError
+from ..model import Record, SourceFile
+
+
+@dataclass
+class BuildReport:
+    """Counts of rows a reader skipped, with reasons and the first examples of each."""
+
+    skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
+    examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def skip(self, file: str, position: str, reason: str) -> None:
+        """Record that the row/element at ``position`` of ``file`` was skipped for ``reason``."""
+        key = (file, reason)
+        self.skipped[key] += 1
+        shown = self.examples.setdefault(key, [])
+        if len(shown) < 5:
+            shown.append(position)
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.counts[what] += n
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "counts": dict(sorted(self.counts.items())),
+            "skipped": [
+                {"file": f, "reason": r, "rows": n, "examples": self.examples.get((f, r), [])}
+                for (f, r), n in sorted(self.skipped.items())
+            ],
+        }
+
+
+@dataclass
+class ReadContext:
+    """What a reader gets besides its files: where the release root is, and the report."""
+
+    root: Path
+    report: BuildReport
+    bundled_sample: bool = False
+    _checksums: dict[Path, SourceFile] = field(default_factory=dict)
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.name
+
+    def source_file(self, path: Path) -> SourceFile:
+        """Checksum record of ``path`` (computed once per build)."""
+        found = self._checksums.get(path)
+        if found is None:
+            found = SourceFile(self.relative(path), sha256_file(path), path.stat().st_size)
+            self._checksums[path] = found
+        return found
+
+
+class ReleaseReader(Protocol):
+    """One release format."""
+
+    name: str
+
+    def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
+        """Groups of ``files`` that form one input of this format (each file in one group)."""
+        ...
+
+    def read(self, files: tuple[Path, ...], ctx: ReadContext) -> Iterator[Record]:
+        """Stream the records of one input: a Release first, then the rest."""
+        ...
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def stem(path: Path) -> str:
+    """File name without a trailing ``.gz`` (readers match on this)."""
+    name = path.name
+    return name[:-3] if name.endswith(".gz") else name
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a release file for reading bytes, decompressing ``.gz`` transparently."""
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+def read_text_lines(path: Path, encoding: str, display: str | None = None) -> Iterator[tuple[int, str]]:
+    """(line number, line without end-of-line) for a text release file.
+
+    Accepts LF and CRLF, strips a UTF-8 BOM, and turns a decoding failure into a
+    :class:`ReleaseFormatError` naming the line.
+    """
+    name = display or path.name
+    with open_binary(path) as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode(encoding)
+            except UnicodeDecodeError as err:
+                raise ReleaseFormatError(name, f"line {number}", f"not valid {encoding}: {err.reason} at byte {err.start}") from None
+            if number == 1 and line.startswith("\ufeff"):
+                line = line[1:]
+            yield number, line.rstrip("\r\n")
+
+
+# --- XML ---------------------------------------------------------------------------------
+
+def iter_xml(path: Path, tag: str, display: str | None = None) -> Iterator[Element]:
+    """Stream the elements named ``tag`` of an XML release file, safely.
+
+    DTDs with entity declarations, external entities and entity expansion are refused
+    (defusedxml); nothing is ever fetched from the network. Each yielded element is cleared
+    after the caller is done with it, so memory stays flat. Errors become
+    :class:`ReleaseFormatError` with the file and line:column.
+    """
+    name = display or path.name
+    try:
+        with open_binary(path) as fh:
+            context = _safe_iterparse(fh, events=("end",), forbid_dtd=False)
+            for event, elem in context:
+                if event == "end" and elem.tag == tag:
+                    yield elem
+                    elem.clear()
+    except ParseError as err:
+        line, column = err.position
+        raise ReleaseFormatError(name, f"line {line}, column {column}", f"malformed XML: {_xml_reason(err)}") from None
+    except DefusedXmlException as err:
+        raise ReleaseFormatError(name, "DTD", f"refused unsafe XML: {err}") from None
+    except (EOFError, gzip.BadGzipFile, zipfile.BadZipFile, OSError) as err:
+        raise ReleaseFormatError(name, "file", f"cannot read: {err}") from None
+
+
+def xml_root_attributes(path: Path, display: str | None = None) -> tuple[str, dict[str, str]]:
+    """Tag and attributes of the root element (reads only the start of the file)."""
+    name = display or path.name
+    try:
+        with open_binary(path) as fh:
+            for _event, elem in _safe_iterparse(fh, events=("start",), forbid_dtd=False):
+                return elem.tag, dict(elem.attrib)
+    except ParseError as err:
+        line, column = err.position
+        raise ReleaseFormatError(name, f"line {line}, column {column}", f"malformed XML: {_xml_reason(err)}") from None
+    except DefusedXmlException as err:
+        raise ReleaseFormatError(name, "DTD", f"refused unsafe XML: {err}") from None
+    except (EOFError, gzip.BadGzipFile, OSError) as err:
+        raise ReleaseFormatError(name, "file", f"cannot read: {err}") from None
+    raise ReleaseFormatError(name, "line 1", "empty XML document")
+
+
+def _xml_reason(err: ParseError) -> str:
+    return re.sub(r": line \d+, column \d+$", "", str(err))
+
+
+def sniff_xml_root(path: Path, limit: int = 4096) -> str | None:
+    """The root element's tag name from the first bytes of a file, without parsing it all."""
+    try:
+        with open_binary(path) as fh:
+            head = fh.read(limit)
+    except (OSError, EOFError):
+        return None
+    m = re.search(rb"<([A-Za-z_][\w.:-]*)[\s>]", re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", b"", head, flags=re.S))
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def text(elem: Element | None, path: str = "") -> str:
+    """Stripped text of ``elem`` (or of its descendant ``path``); empty string if absent."""
+    if elem is None:
+        return ""
+    target = elem.find(path) if path else elem
+    if target is None or target.text is None:
+        return ""
+    return repair_text(target.text.strip())
+
+
+_C1 = re.compile("[\u0080-\u009f]")
+_MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]")
+
+
+def repair_text(value: str) -> str:
+    """Undo the two encoding faults seen in Orphanet releases (formats.md §1.2).
+
+    C1 control characters are Windows-1252 bytes read as Latin-1; ``Ã¶``-style pairs are
+    UTF-8 read as Latin-1 (kept only when the round trip succeeds).
+    """
+    if _C1.search(value):
+        value = _C1.sub(lambda m: m.group(0).encode("latin-1").decode("cp1252", "replace"), value)
+    if _MOJIBAKE.search(value):
+        try:
+            value = value.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return value
+
+
+def zip_members(path: Path) -> list[str]:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return zf.namelist()
+    except (zipfile.BadZipFile, OSError) as err:
+        raise ReleaseFormatError(path.name, "file", f"not a readable zip: {err}") from None
+
+
+def open_zip_member(path: Path, member: str) -> IO[bytes]:
+    zf = zipfile.ZipFile(path)
+    return io.BufferedReader(zf.open(member))  # type: ignore[arg-type]
