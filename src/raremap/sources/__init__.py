@@ -1,0 +1,40 @@
+"""Release readers, one module per format, and discovery of release files in a directory."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from .base import ReleaseReader
+
+# Order matters: a file claimed by an earlier reader is not offered to later ones.
+READER_MODULES = ("orphanet", "ordo", "icd10se", "icd11", "snomed", "alpha_id")
+
+
+def readers() -> list[ReleaseReader]:
+    """Every release reader raremap has, in discovery order."""
+    found: list[ReleaseReader] = []
+    for name in READER_MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        found.extend(module.READERS)
+    return found
+
+
+def discover(root: Path, available: Iterable[ReleaseReader] | None = None) -> list[tuple[ReleaseReader, tuple[Path, ...]]]:
+    """The release inputs under ``root`` (searched recursively) that a reader recognises."""
+    root = Path(root)
+    files = sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+    inputs: list[tuple[ReleaseReader, tuple[Path, ...]]] = []
+    claimed: set[Path] = set()
+    for reader in available if available is not None else readers():
+        offer = [f for f in files if f not in claimed]
+        for group in reader.find(offer):
+            group = tuple(group)
+            if group:
+                claimed.update(group)
+                inputs.append((reader, group))
+    return inputs

@@ -1,0 +1,1 @@
+"""Bundled sample releases written in the official formats (see README.md here)."""

@@ -1,0 +1,184 @@
+"""Compile release records into one consistent set of tables (the input of a snapshot).
+
+Several releases may describe the same code (the Orphanet nomenclature pack, product1 and
+ORDO all describe ORPHA:558). Records of one code are merged: names, synonyms and attributes
+are united; scalar facts (label, status, kind, definition, replacements) come from the newest
+release that states them. Readers marked ``partial`` (they state only some facts of a code,
+e.g. the Orphanet linearisation) never decide status, kind or replacements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import AddedTerm, Concept, Edge, Mapping, Record, Release, Replacement, Status, Term, TermKind
+from .sources.base import BuildReport, ReadContext, ReleaseReader
+
+
+@dataclass
+class _Merged:
+    code: str
+    system: str
+    label: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    synonyms: list[Term] = field(default_factory=list)
+    seen_terms: set[tuple[str, str]] = field(default_factory=set)
+    status: Status = Status.ACTIVE
+    replaced_by: tuple[Replacement, ...] = ()
+    kind: str = ""
+    definition: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    release: str = ""
+    rank: str = ""  # release date of the record that decided the scalar facts ("" = none yet)
+
+    def add_term(self, term: Term) -> None:
+        key = (term.text.casefold(), term.lang)
+        if term.text and key not in self.seen_terms:
+            self.seen_terms.add(key)
+            self.synonyms.append(term)
+
+    def freeze(self) -> Concept:
+        # a release that renamed a code often keeps the old name as synonym; the current
+        # preferred label itself is not repeated as a synonym
+        labels = {text.casefold() for text in self.labels.values()} | {self.label.casefold()}
+        synonyms = tuple(t for t in self.synonyms if t.kind is TermKind.FSN or t.text.casefold() not in labels)
+        return Concept(
+            code=self.code,
+            system=self.system,
+            label=self.label or next(iter(self.labels.values()), ""),
+            labels=dict(self.labels),
+            synonyms=synonyms,
+            status=self.status,
+            replaced_by=self.replaced_by,
+            kind=self.kind,
+            definition=self.definition,
+            attributes=dict(self.attributes),
+            release=self.release,
+        )
+
+
+@dataclass
+class Compiled:
+    """Everything a snapshot holds, merged and deduplicated."""
+
+    releases: list[Release]
+    concepts: list[Concept]
+    edges: list[Edge]
+    mappings: list[Mapping]
+    report: BuildReport
+    inputs: list[dict[str, str]]
+
+
+class Compiler:
+    """Feeds reader outputs in, hands a :class:`Compiled` out."""
+
+    def __init__(self, report: BuildReport | None = None) -> None:
+        self.report = report or BuildReport()
+        self._releases: dict[str, Release] = {}
+        self._dates: dict[str, str] = {}
+        self._concepts: dict[str, _Merged] = {}
+        self._edges: dict[tuple[str, str, str], Edge] = {}
+        self._mappings: dict[tuple[object, ...], Mapping] = {}
+        self._added: list[AddedTerm] = []
+        self._inputs: list[dict[str, str]] = []
+
+    def add(self, records: Iterable[Record], *, partial: bool = False, reader: str = "") -> None:
+        """Consume the record stream of one reader input."""
+        release: Release | None = None
+        for record in records:
+            if isinstance(record, Concept):
+                self._add_concept(record, partial)
+            elif isinstance(record, Edge):
+                self._edges.setdefault((record.child, record.parent, record.hierarchy), record)
+            elif isinstance(record, Mapping):
+                key = (record.source, record.target, record.relation, record.icd_relation, record.qualifier,
+                       record.provenance.release if record.provenance else "")
+                self._mappings.setdefault(key, record)
+            elif isinstance(record, AddedTerm):
+                self._added.append(record)
+            elif isinstance(record, Release):
+                release = record
+                self._releases[record.id] = record
+                self._dates[record.id] = record.date or ""
+                for f in record.files:
+                    self._inputs.append({"reader": reader, "path": f.path, "sha256": f.sha256, "size": str(f.size), "release": record.id})
+        if release is not None:
+            self.report.count(f"releases: {release.id}")
+
+    def _add_concept(self, c: Concept, partial: bool) -> None:
+        merged = self._concepts.get(c.code)
+        if merged is None:
+            merged = self._concepts[c.code] = _Merged(c.code, c.system)
+        date = self._dates.get(c.release, "")
+        decides = not partial and (not merged.rank or date > merged.rank)
+        if decides:
+            merged.rank = date or "0"
+            merged.label = c.label or merged.label
+            merged.status = c.status
+            merged.replaced_by = c.replaced_by
+            merged.kind = c.kind or merged.kind
+            merged.definition = c.definition or merged.definition
+            merged.release = c.release
+            merged.labels.update(c.labels)
+        else:
+            if not merged.label:
+                merged.label = c.label
+            for lang, text in c.labels.items():
+                merged.labels.setdefault(lang, text)
+            if not merged.release:
+                merged.release = c.release
+        for term in c.synonyms:
+            merged.add_term(term)
+        for key, value in c.attributes.items():
+            if decides or key not in merged.attributes:
+                merged.attributes[key] = value
+
+    def compile(self) -> Compiled:
+        for added in self._added:
+            merged = self._concepts.get(added.code)
+            if merged is None:
+                self.report.skip(added.release or "?", added.code, "term for a code the loaded releases do not define")
+                continue
+            merged.add_term(added.term)
+        concepts = [m.freeze() for _, m in sorted(self._concepts.items())]
+        known = self._concepts.keys()
+        for edge in self._edges.values():
+            if edge.parent not in known or edge.child not in known:
+                self.report.count("edges with an endpoint outside the loaded releases")
+        return Compiled(
+            releases=sorted(self._releases.values(), key=lambda r: r.id),
+            concepts=concepts,
+            edges=sorted(self._edges.values(), key=lambda e: (e.child, e.hierarchy, e.parent)),
+            mappings=sorted(self._mappings.values(), key=lambda m: (m.source, m.target, m.relation.rank)),
+            report=self.report,
+            inputs=self._inputs,
+        )
+
+
+def compile_inputs(
+    inputs: Iterable[tuple[ReleaseReader, tuple[Path, ...]]],
+    root: Path,
+    *,
+    bundled_sample: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Compiled:
+    """Run every reader over its files and merge the records."""
+    report = BuildReport()
+    compiler = Compiler(report)
+    for reader, files in inputs:
+        if progress:
+            progress(f"{reader.name}: {', '.join(f.name for f in files[:3])}{' …' if len(files) > 3 else ''}")
+        ctx = ReadContext(root=root, report=report, bundled_sample=bundled_sample)
+        compiler.add(_checked(reader.read(files, ctx)), partial=getattr(reader, "partial", False), reader=reader.name)
+    return compiler.compile()
+
+
+def _checked(records: Iterator[Record]) -> Iterator[Record]:
+    first = True
+    for record in records:
+        if first and not isinstance(record, Release):
+            raise TypeError("a reader must yield its Release first")  # programming error, not data
+        first = False
+        yield record

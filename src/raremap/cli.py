@@ -1,0 +1,153 @@
+"""The ``raremap`` command: a thin front end over the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from . import load
+from .errors import RaremapError
+from .loader import build
+from .model import Concept, Mapping
+from .rare_map import RareMap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except RaremapError as err:
+        print(f"raremap: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="raremap", description="Rare-disease terminology: ORPHA, ICD-10-SE, ICD-11, SNOMED CT.")
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+
+    def source_args(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--releases", metavar="DIR", help="release files to build from (default: bundled sample)")
+        q.add_argument("--snapshot", metavar="PATH", help="a compiled snapshot to load")
+        q.add_argument("--json", action="store_true", help="print JSON")
+
+    show = sub.add_parser("show", help="a code: label, status, kind, parents, synonyms, mappings")
+    show.add_argument("code")
+    show.add_argument("--system", help="code system of a bare code (ORPHA, ICD10SE, ICD10, ICD11, SCTID)")
+    source_args(show)
+    show.set_defaults(run=_show)
+
+    b = sub.add_parser("build", help="compile release files into a snapshot")
+    b.add_argument("--releases", metavar="DIR", required=True)
+    b.add_argument("--output", "-o", metavar="PATH", help="snapshot directory (default: the cache)")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(run=_build)
+
+    r = sub.add_parser("releases", help="the loaded releases with versions and files")
+    source_args(r)
+    r.set_defaults(run=_releases)
+    return p
+
+
+def _load(args: argparse.Namespace) -> RareMap:
+    progress = None if args.json else (lambda msg: print(f"reading {msg}", file=sys.stderr))
+    return load(releases=args.releases, snapshot=args.snapshot, progress=progress)
+
+
+def _show(args: argparse.Namespace) -> int:
+    rm = _load(args)
+    concept = rm.concept(args.code, args.system)
+    mappings = rm.mappings(concept.code)
+    if args.json:
+        _print_json({"concept": _concept_dict(concept), "mappings": [_mapping_dict(m) for m in mappings]})
+        return 0
+    print(f"{concept.code}  {concept.label}")
+    print(f"  system: {concept.system}   kind: {concept.kind or '-'}   status: {concept.status}")
+    for lang, text in sorted(concept.labels.items()):
+        if text != concept.label:
+            print(f"  label [{lang}]: {text}")
+    for r in concept.replaced_by:
+        print(f"  {r.relation.replace('_', ' ')}: {r.target}{_label_of(rm, r.target)}")
+    for parent in concept.parents:
+        print(f"  parent: {parent}{_label_of(rm, parent)}")
+    for term in concept.synonyms:
+        print(f"  synonym [{term.lang or '-'}]: {term.text}" + (f" ({term.kind})" if term.kind != "synonym" else ""))
+    for m in mappings:
+        extra = ", ".join(x for x in (m.icd_relation or "", "validated" if m.validated else "") if x)
+        print(f"  maps to {m.target}{_label_of(rm, m.target)}  [{m.relation}{', ' + extra if extra else ''}]")
+    print(f"  release: {concept.release}")
+    return 0
+
+
+def _label_of(rm: RareMap, code: str) -> str:
+    try:
+        return f"  {rm.concept(code).label}"
+    except RaremapError:
+        return ""
+
+
+def _build(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import snapshot
+    from .loader import load as _load_releases
+
+    progress = None if args.json else (lambda msg: print(f"reading {msg}", file=sys.stderr))
+    if args.output:
+        path = build(args.releases, args.output, progress=progress)
+    else:
+        rm = _load_releases(releases=args.releases, rebuild=True, progress=progress)
+        path = rm.snapshot.path
+    manifest = snapshot.read(Path(path)).manifest
+    if args.json:
+        _print_json({"snapshot": str(path), **{k: manifest[k] for k in ("releases", "counts", "report")}})
+        return 0
+    print(f"snapshot: {path}")
+    for r in manifest["releases"]:
+        print(f"  {r['id']}  ({len(r['files'])} files)")
+    for name, n in manifest["counts"].items():
+        if name != "by_system":
+            print(f"  {name}: {n}")
+    for system, n in manifest["counts"]["by_system"].items():
+        print(f"  concepts {system}: {n}")
+    for s in manifest["report"]["skipped"]:
+        print(f"  skipped {s['rows']} in {s['file']}: {s['reason']} (e.g. {', '.join(s['examples'])})")
+    return 0
+
+
+def _releases(args: argparse.Namespace) -> int:
+    rm = _load(args)
+    if args.json:
+        _print_json({"snapshot": str(rm.snapshot.path), "releases": [asdict(r) for r in rm.releases]})
+        return 0
+    for r in rm.releases:
+        sample = "  [bundled sample]" if r.bundled_sample else ""
+        print(f"{r.id}  {r.name}  version {r.version or '-'}  date {r.date or '-'}{sample}")
+        for f in r.files:
+            print(f"    {f.path}  sha256 {f.sha256[:16]}…  {f.size} bytes")
+    return 0
+
+
+def _concept_dict(c: Concept) -> dict[str, Any]:
+    d = asdict(c)
+    d["status"] = str(c.status)
+    return d
+
+
+def _mapping_dict(m: Mapping) -> dict[str, Any]:
+    return asdict(m)
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=1, default=str)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

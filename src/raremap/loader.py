@@ -1,0 +1,89 @@
+"""``raremap.load()``: find release files, build a snapshot once (cached by checksum), load it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from . import snapshot as snap
+from .build import compile_inputs
+from .errors import RaremapError, SnapshotError
+from .rare_map import RareMap
+from .sources import discover
+from .sources.base import sha256_file
+
+__all__ = ["build", "cache_dir", "load", "sample_dir"]
+
+
+def sample_dir() -> Path:
+    """The bundled sample releases (the embedded default)."""
+    from . import sample  # the repository's data/ folder, installed as package raremap.sample
+
+    return Path(next(iter(sample.__path__)))
+
+
+def cache_dir() -> Path:
+    """Where snapshots built from release directories are kept (``$RAREMAP_CACHE`` overrides)."""
+    if os.environ.get("RAREMAP_CACHE"):
+        return Path(os.environ["RAREMAP_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "raremap"
+
+
+def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.PathLike[str] | None = None, *,
+         cache: str | os.PathLike[str] | None = None, rebuild: bool = False,
+         progress: Callable[[str], None] | None = None) -> RareMap:
+    """Load terminology.
+
+    ``load()`` uses the bundled sample; ``load(releases=DIR)`` builds a snapshot from the
+    release files it recognises under DIR (once; later calls reuse the snapshot cached under a
+    key made of the input checksums); ``load(snapshot=PATH)`` opens a compiled snapshot.
+    """
+    if releases is not None and snapshot is not None:
+        raise RaremapError("give releases= or snapshot=, not both")
+    if snapshot is not None:
+        return RareMap(snap.read(Path(snapshot)))
+    root = Path(releases) if releases is not None else sample_dir()
+    bundled = releases is None
+    inputs = discover(root)
+    if not inputs:
+        raise RaremapError(f"{root}: no release files recognised")
+    key = _key(root, inputs)
+    dest = Path(cache) if cache is not None else cache_dir()
+    target = dest / key
+    if not rebuild and (target / snap.MANIFEST).exists():
+        try:
+            return RareMap(snap.read(target))
+        except SnapshotError:
+            pass  # stale or damaged cache entry: rebuild below
+    build(root, target, inputs=inputs, key=key, bundled_sample=bundled, progress=progress)
+    return RareMap(snap.read(target))
+
+
+def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inputs=None, key: str = "",
+          bundled_sample: bool = False, progress: Callable[[str], None] | None = None) -> Path:
+    """Compile the releases under ``releases`` into a snapshot directory ``dest`` (atomic)."""
+    root = Path(releases)
+    inputs = inputs if inputs is not None else discover(root)
+    if not inputs:
+        raise RaremapError(f"{root}: no release files recognised")
+    compiled = compile_inputs(inputs, root, bundled_sample=bundled_sample, progress=progress)
+    from .indexes import build_indexes
+
+    extra = build_indexes(compiled)
+    return snap.write(compiled, Path(dest), key=key or _key(root, inputs), extra_tables=extra,
+                      bundled_sample=bundled_sample)
+
+
+def _key(root: Path, inputs) -> str:
+    from . import __version__
+
+    digest = hashlib.sha256()
+    digest.update(json.dumps([snap.FORMAT_VERSION, __version__]).encode())
+    for reader, files in inputs:
+        for f in files:
+            digest.update(f"{reader.name}\0{f.relative_to(root).as_posix()}\0{sha256_file(f)}\n".encode())
+    return digest.hexdigest()[:24]

@@ -1,0 +1,230 @@
+"""The RareMap facade: one loaded snapshot answered as concepts, hierarchy and mappings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from . import codes
+from .errors import InvalidCodeError, UnknownCodeError
+from .model import Concept, IcdRelation, Mapping, Provenance, Relation, Release, Replacement, Status, Term, TermKind
+from .snapshot import Snapshot
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+class _Columns:
+    """Python lists of an Arrow table's columns, converted on first use."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self._table = table
+        self._cols: dict[str, list[Any]] = {}
+
+    def __getitem__(self, name: str) -> list[Any]:
+        col = self._cols.get(name)
+        if col is None:
+            col = self._cols[name] = self._table.column(name).to_pylist()
+        return col
+
+    def __len__(self) -> int:
+        return self._table.num_rows
+
+
+class RareMap:
+    """Terminology loaded from one snapshot. Create it with :func:`raremap.load`."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._concepts = _Columns(snapshot.table("concepts"))
+        self._labels = _Columns(snapshot.table("labels"))
+        self._terms = _Columns(snapshot.table("terms"))
+        self._attributes = _Columns(snapshot.table("attributes"))
+        self._replacements = _Columns(snapshot.table("replacements"))
+        self._edges = _Columns(snapshot.table("edges"))
+        self._mappings = _Columns(snapshot.table("mappings"))
+        self._index: dict[str, int] = {code: i for i, code in enumerate(self._concepts["code"])}
+        self._cache: dict[str, Concept] = {}
+
+    # --- identity -------------------------------------------------------------------------
+
+    @property
+    def releases(self) -> tuple[Release, ...]:
+        """The releases this terminology was built from (with versions, dates and files)."""
+        return self.snapshot.releases
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, code: object) -> bool:
+        if not isinstance(code, str):
+            return False
+        try:
+            self.resolve(code)
+        except (InvalidCodeError, UnknownCodeError):
+            return False
+        return True
+
+    def resolve(self, code: str, system: codes.System | str | None = None) -> str:
+        """Canonical code of a loaded concept for any spelling of ``code``.
+
+        Raises :class:`InvalidCodeError` for malformed input and :class:`UnknownCodeError`
+        for a well-formed code that the loaded releases do not contain.
+        """
+        if code in self._index and system is None:
+            return code
+        found = codes.candidates(code, system)
+        for candidate in found:
+            canonical = str(candidate)
+            if canonical in self._index:
+                return canonical
+        raise UnknownCodeError(str(found[0]), "not in the loaded releases")
+
+    def concept(self, code: str, system: codes.System | str | None = None) -> Concept:
+        """The concept for ``code`` (any spelling). Obsolete codes are answered with their
+        status and ``replaced_by``; unknown codes raise :class:`UnknownCodeError`."""
+        hit = self._cache.get(code) if system is None else None
+        if hit is not None:
+            return hit
+        canonical = self.resolve(code, system)
+        concept = self._cache.get(canonical)
+        if concept is None:
+            concept = self._build(self._index[canonical])
+            self._cache[canonical] = concept
+        if system is None:
+            self._cache[code] = concept
+        return concept
+
+    def concepts(self, system: codes.System | str | None = None, *, active_only: bool = False) -> Iterator[Concept]:
+        """Every loaded concept (of one system), in code order."""
+        wanted = codes._system(system).value if system is not None else None
+        systems, statuses, all_codes = self._concepts["system"], self._concepts["status"], self._concepts["code"]
+        for i, code in enumerate(all_codes):
+            if wanted is not None and systems[i] != wanted:
+                continue
+            if active_only and statuses[i] != Status.ACTIVE:
+                continue
+            yield self.concept(code)
+
+    def _build(self, i: int) -> Concept:
+        c = self._concepts
+
+        def rows(name: str, cols: _Columns, *fields: str) -> list[tuple[Any, ...]]:
+            start, stop = c[f"{name}_start"][i], c[f"{name}_stop"][i]
+            return list(zip(*(cols[f][start:stop] for f in fields))) if stop > start else []
+
+        return Concept(
+            code=c["code"][i],
+            system=c["system"][i],
+            label=c["label"][i],
+            labels=dict(rows("labels", self._labels, "lang", "text")),
+            synonyms=tuple(Term(t, lang, TermKind(kind)) for t, lang, kind in rows("terms", self._terms, "text", "lang", "kind")),
+            status=Status(c["status"][i]),
+            replaced_by=tuple(Replacement(t, r) for t, r in rows("replacements", self._replacements, "target", "relation")),
+            parents=tuple(dict.fromkeys(p for (p,) in rows("parents", self._edges, "parent"))),
+            kind=c["kind"][i] or "",
+            definition=c["definition"][i],
+            attributes=dict(rows("attributes", self._attributes, "key", "value")),
+            release=c["release"][i] or "",
+        )
+
+    # --- hierarchy ------------------------------------------------------------------------
+
+    def parents(self, code: str, hierarchy: str | None = None) -> list[str]:
+        """Direct parents of ``code`` (in all hierarchies, or in one: ``"orphanet:156"``, ``"icd10se"``…)."""
+        i = self._index[self.resolve(code)]
+        start, stop = self._concepts["parents_start"][i], self._concepts["parents_stop"][i]
+        parents, hierarchies = self._edges["parent"], self._edges["hierarchy"]
+        return list(dict.fromkeys(
+            parents[j] for j in range(start, stop) if hierarchy is None or hierarchies[j] == hierarchy
+        ))
+
+    def children(self, code: str) -> list[str]:
+        """Direct children of ``code``."""
+        return sorted(self.graph.predecessors(self.resolve(code)))
+
+    def ancestors(self, code: str) -> set[str]:
+        """Every code above ``code`` in any hierarchy."""
+        import networkx as nx
+
+        return set(nx.descendants(self.graph, self.resolve(code)))
+
+    def descendants(self, code: str) -> set[str]:
+        """Every code below ``code`` in any hierarchy."""
+        import networkx as nx
+
+        return set(nx.ancestors(self.graph, self.resolve(code)))
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The hierarchy as a networkx DiGraph, edges child → parent (``hierarchy`` attribute)."""
+        import networkx as nx
+
+        g: nx.DiGraph = nx.DiGraph()
+        g.add_nodes_from(self._index)
+        g.add_edges_from(
+            (child, parent, {"hierarchy": h})
+            for child, parent, h in zip(self._edges["child"], self._edges["parent"], self._edges["hierarchy"])
+        )
+        return g
+
+    # --- mappings as stated by the releases ----------------------------------------------
+
+    def mappings(self, code: str, *, direction: str = "out") -> list[Mapping]:
+        """Mappings stated by the releases with ``code`` as source (``direction="out"``), as
+        target (``"in"``, read from the target's side, relation inverted), or ``"both"``."""
+        try:
+            key = self.resolve(code)
+        except UnknownCodeError:
+            key = codes.canonical(code)  # mapped-only codes (e.g. ICD10GM) are not concepts
+        found: list[Mapping] = []
+        if direction in ("out", "both"):
+            found.extend(self._mapping(j) for j in self._by_source.get(key, ()))
+        if direction in ("in", "both"):
+            found.extend(self._mapping(j).inverted() for j in self._by_target.get(key, ()))
+        if direction not in ("out", "in", "both"):
+            raise ValueError("direction is 'out', 'in' or 'both'")
+        return found
+
+    @cached_property
+    def _by_source(self) -> dict[str, range]:
+        return _runs(self._mappings["source"])
+
+    @cached_property
+    def _by_target(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for j, target in enumerate(self._mappings["target"]):
+            found.setdefault(target, []).append(j)
+        return found
+
+    def _mapping(self, j: int) -> Mapping:
+        m = self._mappings
+        icd = m["icd_relation"][j]
+        return Mapping(
+            source=m["source"][j],
+            target=m["target"][j],
+            relation=Relation(m["relation"][j]),
+            icd_relation=IcdRelation(icd) if icd else None,
+            validated=m["validated"][j],
+            provenance=Provenance(m["release"][j] or "", m["file"][j] or "", m["position"][j] or ""),
+            published=m["published"][j] or "",
+            qualifier=m["qualifier"][j] or "",
+        )
+
+    def __repr__(self) -> str:
+        names = ", ".join(r.id for r in self.releases)
+        return f"<RareMap {len(self)} concepts from {names}>"
+
+
+def _runs(values: list[str]) -> dict[str, range]:
+    """Start/stop of each run of equal values in a sorted list."""
+    found: dict[str, range] = {}
+    start = 0
+    for j in range(1, len(values) + 1):
+        if j == len(values) or values[j] != values[start]:
+            found[values[start]] = range(start, j)
+            start = j
+    return found

@@ -1,0 +1,215 @@
+"""Snapshots: compiled releases as Arrow IPC tables plus a JSON manifest, memory-mapped on load.
+
+A snapshot is a directory::
+
+    manifest.json     format version, inputs with checksums, releases, counts, build report
+    concepts.arrow    one row per code; *_start/*_stop columns index the child tables
+    labels.arrow      preferred label per language          (rows grouped by concept)
+    terms.arrow       synonyms, abbreviations, index terms   (rows grouped by concept)
+    attributes.arrow  key/value facts                        (rows grouped by concept)
+    replacements.arrow where an inactive code points         (rows grouped by concept)
+    edges.arrow       hierarchy edges, sorted by child
+    mappings.arrow    mappings as the releases state them, sorted by source
+    <extra>.arrow     tables added by indexes (e.g. the search index)
+
+It is written into a temporary directory and renamed into place, so a reader never sees a
+half-written snapshot and a failed build leaves the previous one untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping as MappingType
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from .build import Compiled
+from .errors import SnapshotError
+from .model import Release, SourceFile
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+_CHILDREN = ("labels", "terms", "attributes", "replacements", "parents")
+
+
+def write(compiled: Compiled, dest: Path, *, key: str = "", extra_tables: MappingType[str, pa.Table] | None = None,
+          bundled_sample: bool = False) -> Path:
+    """Write ``compiled`` as a snapshot directory at ``dest`` (atomically replacing it)."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        tables = _tables(compiled)
+        tables.update(extra_tables or {})
+        for name, table in tables.items():
+            _write_table(tmp / f"{name}.arrow", table)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "key": key,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "bundled_sample": bundled_sample,
+            "inputs": compiled.inputs,
+            "releases": [_release_dict(r) for r in compiled.releases],
+            "counts": {name: t.num_rows for name, t in tables.items()} | {"by_system": _by_system(compiled)},
+            "report": compiled.report.as_dict(),
+            "tables": sorted(tables),
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+        _replace_dir(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dest
+
+
+def _replace_dir(tmp: Path, dest: Path) -> None:
+    if not dest.exists():
+        os.replace(tmp, dest)
+        return
+    old = dest.with_name(f".{dest.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+    os.replace(dest, old)
+    os.replace(tmp, dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_table(path: Path, table: pa.Table) -> None:
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _by_system(compiled: Compiled) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for c in compiled.concepts:
+        counts[c.system] = counts.get(c.system, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def _release_dict(release: Release) -> dict[str, Any]:
+    data = asdict(release)
+    data["files"] = [asdict(f) for f in release.files]
+    return data
+
+
+def _tables(compiled: Compiled) -> dict[str, pa.Table]:
+    index = {c.code: i for i, c in enumerate(compiled.concepts)}
+    child: dict[str, dict[str, list[Any]]] = {
+        "labels": {"lang": [], "text": []},
+        "terms": {"text": [], "lang": [], "kind": []},
+        "attributes": {"key": [], "value": []},
+        "replacements": {"target": [], "relation": []},
+    }
+    bounds: dict[str, list[int]] = {f"{n}_{e}": [] for n in _CHILDREN for e in ("start", "stop")}
+    edges_by_child: dict[int, list[int]] = {}
+    for j, e in enumerate(compiled.edges):
+        i = index.get(e.child)
+        if i is not None:
+            edges_by_child.setdefault(i, []).append(j)
+    cols: dict[str, list[Any]] = {k: [] for k in ("code", "system", "label", "status", "kind", "definition", "release")}
+    for i, c in enumerate(compiled.concepts):
+        for k in cols:
+            cols[k].append(str(getattr(c, k)) if k == "status" else getattr(c, k))
+        rows = {
+            "labels": [(lang, text) for lang, text in sorted(c.labels.items())],
+            "terms": [(t.text, t.lang, str(t.kind)) for t in c.synonyms],
+            "attributes": sorted(c.attributes.items()),
+            "replacements": [(r.target, r.relation) for r in c.replaced_by],
+        }
+        for name, values in rows.items():
+            table = child[name]
+            bounds[f"{name}_start"].append(len(next(iter(table.values()))))
+            for row in values:
+                for col, v in zip(table, row):
+                    table[col].append(v)
+            bounds[f"{name}_stop"].append(len(next(iter(table.values()))))
+    # parents: edge rows are sorted by child, so each concept's edges are contiguous
+    for i in range(len(compiled.concepts)):
+        rows_i = edges_by_child.get(i, [])
+        bounds["parents_start"].append(rows_i[0] if rows_i else 0)
+        bounds["parents_stop"].append(rows_i[-1] + 1 if rows_i else 0)
+    concepts = pa.table({
+        "code": pa.array(cols["code"], pa.string()),
+        "system": pa.array(cols["system"], pa.string()).dictionary_encode(),
+        "label": pa.array(cols["label"], pa.string()),
+        "status": pa.array(cols["status"], pa.string()).dictionary_encode(),
+        "kind": pa.array(cols["kind"], pa.string()).dictionary_encode(),
+        "definition": pa.array(cols["definition"], pa.string()),
+        "release": pa.array(cols["release"], pa.string()).dictionary_encode(),
+        **{k: pa.array(v, pa.int32()) for k, v in bounds.items()},
+    })
+    edges = compiled.edges
+    mappings = compiled.mappings
+    return {
+        "concepts": concepts,
+        "labels": pa.table({k: pa.array(v, pa.string()) for k, v in child["labels"].items()}),
+        "terms": pa.table({k: pa.array(v, pa.string()) for k, v in child["terms"].items()}),
+        "attributes": pa.table({k: pa.array(v, pa.string()) for k, v in child["attributes"].items()}),
+        "replacements": pa.table({k: pa.array(v, pa.string()) for k, v in child["replacements"].items()}),
+        "edges": pa.table({
+            "child": pa.array([e.child for e in edges], pa.string()),
+            "parent": pa.array([e.parent for e in edges], pa.string()),
+            "hierarchy": pa.array([e.hierarchy for e in edges], pa.string()).dictionary_encode(),
+        }),
+        "mappings": pa.table({
+            "source": pa.array([m.source for m in mappings], pa.string()),
+            "target": pa.array([m.target for m in mappings], pa.string()),
+            "relation": pa.array([str(m.relation) for m in mappings], pa.string()).dictionary_encode(),
+            "icd_relation": pa.array([str(m.icd_relation) if m.icd_relation else None for m in mappings], pa.string()).dictionary_encode(),
+            "validated": pa.array([m.validated for m in mappings], pa.bool_()),
+            "published": pa.array([m.published for m in mappings], pa.string()),
+            "qualifier": pa.array([m.qualifier for m in mappings], pa.string()),
+            "release": pa.array([m.provenance.release if m.provenance else "" for m in mappings], pa.string()).dictionary_encode(),
+            "file": pa.array([m.provenance.file if m.provenance else "" for m in mappings], pa.string()).dictionary_encode(),
+            "position": pa.array([m.provenance.position if m.provenance else "" for m in mappings], pa.string()),
+        }),
+    }
+
+
+class Snapshot:
+    """A loaded snapshot: memory-mapped Arrow tables and the manifest."""
+
+    def __init__(self, path: Path, manifest: dict[str, Any], tables: dict[str, pa.Table]) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.tables = tables
+
+    @property
+    def releases(self) -> tuple[Release, ...]:
+        return tuple(
+            Release(**{**r, "files": tuple(SourceFile(**f) for f in r["files"])}) for r in self.manifest["releases"]
+        )
+
+    def table(self, name: str) -> pa.Table:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise SnapshotError(f"{self.path}: snapshot has no table {name!r}") from None
+
+
+def read(path: Path) -> Snapshot:
+    """Open a snapshot directory; tables are memory-mapped, not copied."""
+    path = Path(path)
+    manifest_path = path / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SnapshotError(f"{path}: not a raremap snapshot (no {MANIFEST})") from None
+    except (OSError, ValueError) as err:
+        raise SnapshotError(f"{manifest_path}: unreadable manifest: {err}") from None
+    if manifest.get("format") != FORMAT_VERSION:
+        raise SnapshotError(f"{path}: snapshot format {manifest.get('format')} is not {FORMAT_VERSION}; rebuild it")
+    tables = {}
+    for name in manifest.get("tables", []):
+        file = path / f"{name}.arrow"
+        try:
+            tables[name] = ipc.open_file(pa.memory_map(str(file), "r")).read_all()
+        except (OSError, pa.ArrowInvalid) as err:
+            raise SnapshotError(f"{file}: unreadable table: {err}") from None
+    return Snapshot(path, manifest, tables)
