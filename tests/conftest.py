@@ -16,3 +16,22 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real release data not present at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def make_map(tmp_path: Path):
+    """Build a RareMap from in-memory record streams (one list per release, Release first)."""
+    from raremap import snapshot
+    from raremap.build import Compiler
+    from raremap.indexes import build_indexes
+    from raremap.rare_map import RareMap
+
+    def make(*streams, partial: tuple[int, ...] = ()) -> RareMap:
+        compiler = Compiler()
+        for i, records in enumerate(streams):
+            compiler.add(records, partial=i in partial, reader=f"test{i}")
+        compiled = compiler.compile()
+        path = snapshot.write(compiled, tmp_path / "snapshot", extra_tables=build_indexes(compiled))
+        return RareMap(snapshot.read(path))
+
+    return make

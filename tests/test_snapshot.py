@@ -1,0 +1,130 @@
+"""Compiling records into a snapshot, merging releases, loading it back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from raremap import snapshot
+from raremap.build import Compiler
+from raremap.errors import SnapshotError, UnknownCodeError, InvalidCodeError
+from raremap.model import (AddedTerm, Concept, Edge, IcdRelation, Mapping, Provenance, Relation, Release,
+                           Replacement, Status, Term, TermKind)
+
+PACK = Release(id="orphanet-nomenclature:2023-06-21", system="ORPHA", name="Orphanet nomenclature pack", date="2023-06-21")
+PRODUCT1 = Release(id="orphanet-product1:2025-12-09", system="ORPHA", name="Orphadata product1", date="2025-12-09")
+LINEAR = Release(id="orphanet-linearisation:2025-12-09", system="ORPHA", name="Orphadata product7", date="2025-12-09")
+
+# Real 2023 pack facts: 166024 was renamed by 2025 (the old name survives as a synonym).
+OLD = Concept("ORPHA:166024", "ORPHA", "Multiple epiphyseal dysplasia, Al-Gazali type",
+              labels={"en": "Multiple epiphyseal dysplasia, Al-Gazali type"},
+              synonyms=(Term("Multiple epiphyseal dysplasia-macrocephaly-distinctive facies syndrome", "en"),),
+              kind="disorder", release=PACK.id, attributes={"disorder_type": "Disease"})
+NEW = Concept("ORPHA:166024", "ORPHA", "Multiple epiphyseal dysplasia-macrocephaly-facial dysmorphism syndrome",
+              labels={"en": "Multiple epiphyseal dysplasia-macrocephaly-facial dysmorphism syndrome"},
+              synonyms=(Term("Multiple epiphyseal dysplasia, Al-Gazali type", "en"),),
+              kind="disorder", release=PRODUCT1.id)
+DEPRECATED = Concept("ORPHA:166068", "ORPHA", "Pontocerebellar hypoplasia type 5", labels={"en": "Pontocerebellar hypoplasia type 5"},
+                     status=Status.DEPRECATED, replaced_by=(Replacement("ORPHA:166063", "moved_to"),), kind="disorder", release=PACK.id)
+TARGET = Concept("ORPHA:166063", "ORPHA", "Pontocerebellar hypoplasia type 4", labels={"en": "Pontocerebellar hypoplasia type 4"}, kind="disorder", release=PACK.id)
+ROOT = Concept("ORPHA:93419", "ORPHA", "Rare bone disease", kind="group", release=PACK.id)
+MAP = Mapping("ORPHA:166024", "ICD10:Q77.3", Relation.NARROWER, IcdRelation.ATTRIBUTED, True,
+              provenance=Provenance(PRODUCT1.id, "en_product1.xml", "Disorder 166024"), published="Q77.3")
+
+
+def _pack() -> list:
+    return [PACK, OLD, DEPRECATED, TARGET, ROOT, Edge("ORPHA:166024", "ORPHA:93419", "orphanet:199")]
+
+
+def test_round_trip(make_map) -> None:
+    rm = make_map(_pack(), [PRODUCT1, NEW, MAP])
+    c = rm.concept("ORPHA:166024")
+    assert c.label == NEW.label  # newest release names it
+    assert [t.text for t in c.synonyms] == [  # union of both releases' synonyms, the current label not repeated
+        "Multiple epiphyseal dysplasia-macrocephaly-distinctive facies syndrome",
+        "Multiple epiphyseal dysplasia, Al-Gazali type",
+    ]
+    assert c.parents == ("ORPHA:93419",)
+    assert c.attributes["disorder_type"] == "Disease"
+    assert c.release == PRODUCT1.id
+    assert rm.mappings("ORPHA:166024") == [MAP]
+    [back] = rm.mappings("ICD10:Q77.3", direction="in")
+    assert (back.source, back.target, back.relation) == ("ICD10:Q77.3", "ORPHA:166024", Relation.BROADER)
+    assert {r.id for r in rm.releases} == {PACK.id, PRODUCT1.id}
+
+
+def test_obsolete_answered_with_status_and_replacement(make_map) -> None:
+    rm = make_map(_pack())
+    c = rm.concept("Orphanet_166068")
+    assert c.status is Status.DEPRECATED and not c.active
+    assert c.replaced_by == (Replacement("ORPHA:166063", "moved_to"),)
+
+
+def test_partial_reader_never_decides_status(make_map) -> None:
+    partial = Concept("ORPHA:166068", "ORPHA", "Pontocerebellar hypoplasia type 5", attributes={"preferential_parent": "ORPHA:98006"}, release=LINEAR.id)
+    rm = make_map(_pack(), [LINEAR, partial], partial=(1,))
+    c = rm.concept("ORPHA:166068")
+    assert c.status is Status.DEPRECATED
+    assert c.attributes["preferential_parent"] == "ORPHA:98006"
+
+
+def test_added_terms_join_their_concept(make_map) -> None:
+    rm = make_map(_pack(), [Release("alpha-id-se:2019-10-04", "ALPHAID", "Alpha-ID-SE"),
+                            AddedTerm("ORPHA:166024", Term("Multiple epiphysäre Dysplasie Typ Al-Gazali", "de", TermKind.INDEX)),
+                            AddedTerm("ORPHA:999999", Term("nicht geladen", "de", TermKind.INDEX))])
+    assert ("Multiple epiphysäre Dysplasie Typ Al-Gazali", "de") in [(t.text, t.lang) for t in rm.concept("ORPHA:166024").synonyms]
+    skipped = rm.snapshot.manifest["report"]["skipped"]
+    assert [s["rows"] for s in skipped] == [1]
+
+
+def test_hierarchy_navigation(make_map) -> None:
+    rm = make_map(_pack())
+    assert rm.parents("ORPHA:166024") == ["ORPHA:93419"]
+    assert rm.parents("ORPHA:166024", hierarchy="orphanet:156") == []
+    assert rm.children("ORPHA:93419") == ["ORPHA:166024"]
+    assert rm.ancestors("ORPHA:166024") == {"ORPHA:93419"}
+    assert rm.descendants("ORPHA:93419") == {"ORPHA:166024"}
+
+
+def test_unknown_and_invalid_codes(make_map) -> None:
+    rm = make_map(_pack())
+    with pytest.raises(UnknownCodeError):
+        rm.concept("ORPHA:558")
+    with pytest.raises(InvalidCodeError):
+        rm.concept("ORPHA:five")
+    assert "ORPHA:166024" in rm and "ORPHA:558" not in rm and "nonsense" not in rm
+
+
+def test_failed_write_leaves_existing_snapshot_untouched(tmp_path: Path) -> None:
+    compiler = Compiler()
+    compiler.add(_pack())
+    dest = snapshot.write(compiler.compile(), tmp_path / "snap")
+    before = {p.name: p.read_bytes() for p in dest.iterdir()}
+
+    class Boom(Exception):
+        pass
+
+    class BadTable:
+        def __getattr__(self, name):
+            raise Boom
+
+    with pytest.raises(Boom):
+        snapshot.write(compiler.compile(), dest, extra_tables={"broken": BadTable()})  # type: ignore[dict-item]
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["snap"]  # no temporary left behind
+
+
+def test_manifest_and_version_check(tmp_path: Path) -> None:
+    compiler = Compiler()
+    compiler.add(_pack())
+    dest = snapshot.write(compiler.compile(), tmp_path / "snap")
+    manifest = json.loads((dest / "manifest.json").read_text())
+    assert manifest["counts"]["concepts"] == 4 and manifest["counts"]["by_system"] == {"ORPHA": 4}
+    manifest["format"] = 999
+    (dest / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SnapshotError, match="rebuild"):
+        snapshot.read(dest)
+    with pytest.raises(SnapshotError, match="not a raremap snapshot"):
+        snapshot.read(tmp_path)
