@@ -26,12 +26,15 @@ def make_map(tmp_path: Path):
     from raremap.indexes import build_indexes
     from raremap.rare_map import RareMap
 
+    made = []
+
     def make(*streams, partial: tuple[int, ...] = ()) -> RareMap:
+        made.append(1)
         compiler = Compiler()
         for i, records in enumerate(streams):
             compiler.add(records, partial=i in partial, reader=f"test{i}")
         compiled = compiler.compile()
-        path = snapshot.write(compiled, tmp_path / "snapshot", extra_tables=build_indexes(compiled))
+        path = snapshot.write(compiled, tmp_path / f"snapshot{len(made)}", extra_tables=build_indexes(compiled))
         return RareMap(snapshot.read(path))
 
     return make

@@ -52,6 +52,16 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("releases", help="the loaded releases with versions and files")
     source_args(r)
     r.set_defaults(run=_releases)
+
+    d = sub.add_parser("diff", help="what changed between two releases (release dirs or snapshots)")
+    d.add_argument("old", help="old release directory or snapshot")
+    d.add_argument("new", help="new release directory or snapshot")
+    d.add_argument("--codes", metavar="CSV", help="only these codes (first column, or a column named 'code')")
+    d.add_argument("--system", action="append", help="only this code system (repeatable)")
+    fmt = d.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
+    d.set_defaults(run=_diff)
     return p
 
 
@@ -132,6 +142,48 @@ def _releases(args: argparse.Namespace) -> int:
         for f in r.files:
             print(f"    {f.path}  sha256 {f.sha256[:16]}…  {f.size} bytes")
     return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import diff as release_diff
+    from . import snapshot
+
+    def open_any(where: str) -> RareMap:
+        path = Path(where)
+        if (path / snapshot.MANIFEST).exists():
+            return load(snapshot=path)
+        return load(releases=path)
+
+    codes = _read_codes(Path(args.codes)) if args.codes else None
+    changes = release_diff.diff(open_any(args.old), open_any(args.new), systems=args.system, codes=codes)
+    if args.json:
+        print(release_diff.to_json(changes))
+    elif args.csv:
+        sys.stdout.write(release_diff.to_csv(changes))
+    else:
+        for c in changes:
+            arrow = f"{c.old} → {c.new}" if c.old and c.new else c.new or c.old
+            print(f"{c.code:<22} {c.kind:<17} {arrow}{'  ' + c.detail if c.detail else ''}")
+        for system, counts in release_diff.summary(changes).items():
+            print(f"{system}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items() if n))
+        if not changes:
+            print("no changes")
+    return 0
+
+
+def _read_codes(path) -> list[str]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        return []
+    header = [h.strip().lower() for h in rows[0]]
+    column = header.index("code") if "code" in header else 0
+    body = rows[1:] if "code" in header else rows
+    return [r[column].strip() for r in body if len(r) > column and r[column].strip()]
 
 
 def _concept_dict(c: Concept) -> dict[str, Any]:
