@@ -62,6 +62,17 @@ def _parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
     d.set_defaults(run=_diff)
+
+    f = sub.add_parser("fetch", help="download the official releases (never SNOMED CT) into a releases directory")
+    f.add_argument("--dest", default="releases", metavar="DIR", help="releases directory (default: ./releases)")
+    f.add_argument("--only", action="append", metavar="SYSTEM", help="orphanet, icd10se or icd11 (repeatable)")
+    f.add_argument("--from-dir", metavar="DIR", help="take files you downloaded by hand from DIR instead")
+    f.add_argument("--snomed", metavar="ZIP", help="your own SNOMED CT RF2 release zip (International or Swedish edition)")
+    f.add_argument("--url", action="append", default=[], metavar="SYSTEM/NAME=URL",
+                   help="fetch this URL too, or instead of the catalogue's URL for NAME")
+    f.add_argument("--lang", default="en", help="Orphadata / ICD-11 language (default en)")
+    f.add_argument("--icd11-release", default="2025-01", metavar="YYYY-MM")
+    f.set_defaults(run=_fetch)
     return p
 
 
@@ -170,6 +181,34 @@ def _diff(args: argparse.Namespace) -> int:
             print(f"{system}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items() if n))
         if not changes:
             print("no changes")
+    return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import fetch
+
+    dest = Path(args.dest)
+    written: list[Path] = []
+    if args.from_dir:
+        written += fetch.ingest(Path(args.from_dir), dest)
+    if args.snomed:
+        written += fetch.ingest(Path(args.snomed), dest, system="snomed", licence=fetch.SNOMED_LICENCE)
+    if not args.from_dir and not args.snomed or args.only or args.url:
+        catalogue = fetch.Catalogue.official(lang=args.lang, icd11_release=args.icd11_release)
+        if args.only:
+            catalogue = catalogue.only(args.only)
+        for spec in args.url:
+            where, _, url = spec.partition("=")
+            system, _, name = where.partition("/")
+            if not url or not name:
+                raise fetch.FetchError(f"--url {spec!r}: expected SYSTEM/NAME=URL")
+            kept = [d for d in catalogue.downloads if d.name != name]
+            catalogue = fetch.Catalogue([*kept, fetch.Download(system, name, url, fetch._licence_for(system))])
+        written += fetch.fetch(catalogue, dest, progress=fetch.print_progress)
+    for path in written:
+        print(path)
     return 0
 
 
