@@ -19,7 +19,18 @@ range (``ICD10SE:A00-B99``, kind ``chapter``), blocks (``ICD10SE:A00-A09``, ``bl
 3-character categories (``category``), 4- and 5-character codes (``subcategory``); a letter
 5th character is a Swedish fördjupningskod (attribute ``national_extension`` = ``true``), a
 digit 5th character a WHO-style one (``fifth_character`` = ``who``); ``marker`` is ``†`` or
-``*``. Hierarchy edges use the hierarchy id ``icd10se``.
+``*``. Hierarchy edges use the hierarchy id ``icd10se``. The Inera files state no parents:
+a block's parent is the chapter whose range contains it, a category's the block whose range
+contains it, a 4-character code's its category, a 5-character code's its 4-character code, or
+its category when ICD-10-SE has no such 4-character code (external-cause place + activity
+codes such as W00.00, and U98.4A, Y05.0A ...; counted in the build report).
+
+The TSV reader also keeps ``valid_from`` (Giltig från), ``labels["la"]`` (Latin),
+``not_main_diagnosis`` (Ej huvuddiagnos), ``chapter_number`` and, one value per line,
+``inclusion_terms`` (Innefattar), ``examples`` (Exempel) and ``exclusions`` (Utesluter).
+Inclusion terms and examples name narrower conditions, so they are not synonyms. Beskrivning,
+Anmärkning, Kodningsinformation, Innehåll (chapter contents in HTML) and the dagger/asterisk
+link column are not kept; Kodnivå is not needed (the code's shape gives the kind).
 """
 
 from __future__ import annotations
