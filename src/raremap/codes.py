@@ -65,6 +65,8 @@ _ICD10_RANGE = re.compile(r"^([A-Z]\d{2})-([A-Z]\d{2})$")
 _ICD11_STEM = re.compile(r"^[1-9A-HJ-NP-WYZ][A-HJ-NP-Z][0-9][0-9A-HJ-NP-Z](\.[0-9A-HJ-NP-Z]{1,2})?$")
 _ICD11_EXT = re.compile(r"^X[A-HJ-NP-Z][0-9A-HJ-NP-Z]{2,4}$")
 _ICD11_BLOCK = re.compile(r"^BlockL\d-[0-9A-HJ-NP-Z]{2,4}$", re.I)
+# Groupings WHO gives no BlockId (chapters V and X): "Block-" + MMS entity id (sources/icd11.py).
+_ICD11_ENTITY_BLOCK = re.compile(r"^Block-\d{1,12}$", re.I)
 _ICD11_CHAPTER = re.compile(r"^(0[1-9]|1\d|2[0-6]|V|X)$")
 
 _ALPHAID = re.compile(r"^I\d{1,7}$")
@@ -247,6 +249,8 @@ def _icd11(bare: str, original: str) -> str:
     value = bare.strip().replace(" ", "")
     if _ICD11_BLOCK.match(value):
         return "BlockL" + value[6:].upper()
+    if _ICD11_ENTITY_BLOCK.match(value):
+        return "Block" + value[5:]
     value = value.upper()
     if _ICD11_CHAPTER.match(value):
         return value
