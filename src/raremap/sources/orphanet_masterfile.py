@@ -20,6 +20,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
 
 from ..codes import System, parse
 from ..errors import InvalidCodeError, ReleaseFormatError
@@ -77,7 +78,7 @@ class MasterFileReader:
         finally:
             workbook.close()
 
-    def _rows(self, workbook, path: Path, display: str, lang: str, ctx: ReadContext) -> Iterator[Record]:  # type: ignore[no-untyped-def]
+    def _rows(self, workbook: Workbook, path: Path, display: str, lang: str, ctx: ReadContext) -> Iterator[Record]:
         if not workbook.worksheets:
             raise ReleaseFormatError(display, "workbook", "no worksheet")
         sheet = workbook.worksheets[0]
