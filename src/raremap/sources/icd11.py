@@ -8,8 +8,8 @@ header name (releases add and rename columns); the last header cell is a version
 The parent of a row is implicit. The Title carries one ``"- "`` per level below the chapter;
 with the row order that gives the tree exactly (``DepthInKind`` restarts inside each kind and
 ``Grouping1..5`` lists only the first five ancestor blocks). The reader derives the parent from
-the Title depth and cross-checks it against ``ChapterNo`` and ``Grouping1..5``; disagreements are
-counted in the build report.
+the Title depth and cross-checks it: a row whose ``ChapterNo`` differs from the chapter above it
+is skipped, disagreements with ``Grouping1..5`` are counted in the build report.
 
 Codes: chapters ``ICD11:20``, blocks ``ICD11:BlockL1-1A0``, categories ``ICD11:LD28.01``. WHO
 gives 627 groupings in chapters V and X no BlockId; they are named after their MMS entity id,
@@ -74,6 +74,7 @@ _COLUMNS = {
     **{f"grouping{i}": (f"grouping{i}",) for i in range(1, 6)},
 }
 _REQUIRED = ("code", "block_id", "title", "class_kind", "chapter")
+_HEADER_NAMES = {"code": "Code", "block_id": "BlockId", "title": "Title", "class_kind": "ClassKind", "chapter": "ChapterNo"}
 _KINDS = ("chapter", "block", "category")
 
 
@@ -145,14 +146,16 @@ class _Tabulation:
         found = self._invalid(cells, kind, chapter, title, depth)
         if len(found) == 3:
             reason, detail, _ = found
-            del self.stack[depth:]
+            # without a Title the depth is unknown: only the chapter stays open (rows of another
+            # chapter are refused by their ChapterNo)
+            del self.stack[depth if title else 1:]
             report.skip(self.file, f"{position} ({detail[:60]})" if detail else position, reason)
             return
         code, block_id = found
         del self.stack[depth:]
         parent = self.stack[-1].code if self.stack else None
         if parent is not None:
-            self._check(cells, chapter)
+            self._check(cells)
         self.seen.add(code)
         self.stack.append(_Node(code, block_id, chapter))
 
@@ -222,12 +225,12 @@ class _Tabulation:
             return "code appears twice", code, None
         if kind != "chapter" and (depth == 0 or depth > len(self.stack)):
             return "Title depth prefix does not fit below the previous row", f"{code}, depth {depth}", None
+        if kind != "chapter" and self.stack[0].code != chapter:
+            return "ChapterNo differs from the chapter the row sits in", f"{code}, chapter {chapter}", None
         return code, block_id
 
-    def _check(self, cells: Sequence[str], chapter: str) -> None:
-        """Count rows whose ChapterNo or Grouping1..5 disagree with the Title-depth parent chain."""
-        if self.stack[0].code != chapter:
-            self.ctx.report.count(f"{self.reader}: rows whose ChapterNo disagrees with the Title depth")
+    def _check(self, cells: Sequence[str]) -> None:
+        """Count rows whose Grouping1..5 disagree with the Title-depth parent chain."""
         if "grouping1" not in self.columns:
             return
         groupings = [g for g in (self._cell(cells, f"grouping{i}") for i in range(1, 6)) if g]
@@ -247,7 +250,8 @@ def _columns(header: Sequence[object], file: str) -> tuple[dict[str, int], str]:
                 break
     missing = [c for c in _REQUIRED if c not in columns]
     if missing:
-        raise ReleaseFormatError(file, "line 1", f"header lacks column(s) {', '.join(missing)}; is this an ICD-11 tabulation?")
+        wanted = ", ".join(_HEADER_NAMES[c] for c in missing)
+        raise ReleaseFormatError(file, "line 1", f"header lacks column(s) {wanted}; is this an ICD-11 tabulation?")
     version = next((str(c).strip() for c in reversed(header) if str(c or "").strip().lower().startswith("version:")), "")
     return columns, version
 

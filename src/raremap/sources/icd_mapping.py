@@ -164,8 +164,6 @@ class _Icd10Entity:
     chapter: str
     title: str
     stated: bool  # kind from 10ClassKind (not only from the code's shape)
-    file: str
-    line: int
 
 
 @dataclass
@@ -188,10 +186,11 @@ class _Run:
         self.foundation_file = ""
 
     # -- ICD-10 codes -------------------------------------------------------------------
-    def note(self, code: str, kind: str, chapter: str, title: str, stated: bool, file: str, line: int) -> None:
+    def note(self, code: str, kind: str, chapter: str, title: str, stated: bool) -> None:
+        """Remember an ICD-10 code the tables name; a kind from 10ClassKind beats one from the code's shape."""
         known = self.icd10.get(code)
         if known is None:
-            self.icd10[code] = _Icd10Entity(code, kind, chapter, title, stated, file, line)
+            self.icd10[code] = _Icd10Entity(code, kind, chapter, title, stated)
         elif stated and not known.stated:
             known.kind, known.stated = kind, True
             known.chapter = known.chapter or chapter
@@ -227,7 +226,7 @@ class _Run:
         if not shape:
             self.ctx.report.skip(display, f"line {line}", "ICD-10 code is not a WHO ICD-10 code, block or chapter")
             return
-        self.note(value, shape, self._cell(header, cells, "icd10_chapter"), self._cell(header, cells, "icd10_title"), False, display, line)
+        self.note(value, shape, self._cell(header, cells, "icd10_chapter"), self._cell(header, cells, "icd10_title"), False)
         if value in self.foundation:
             self.ctx.report.skip(display, f"line {line}", "ICD-10 code appears twice")
             return
@@ -249,7 +248,7 @@ class _Run:
             reason = "10ClassKind does not fit the ICD-10 code"
         else:
             self.note(code10, kind10, self._cell(header, cells, "icd10_chapter"), self._cell(header, cells, "icd10_title"),
-                      True, display, line)
+                      True)
             if shape != "category":
                 reason = f"ICD-10 side is a {shape}, not a category"
             else:
@@ -302,7 +301,7 @@ class _Run:
         no_mapping = raw10.lower() == _NO_MAPPING
         shape, code10 = _icd10(raw10) if not no_mapping else ("", "")
         if shape:
-            self.note(code10, shape, self._cell(header, cells, "icd10_chapter"), self._cell(header, cells, "icd10_title"), False, display, line)
+            self.note(code10, shape, self._cell(header, cells, "icd10_chapter"), self._cell(header, cells, "icd10_title"), False)
         code11, why = _icd11(self._cell(header, cells, "icd11_code"), False)
         if why:
             report.skip(display, position, f"ICD-11 side: {why}")
@@ -343,13 +342,13 @@ class _Run:
             if entity.kind == "chapter":
                 code = chapters.get(entity.code)
                 if code is None:
-                    report.skip(entity.file, f"line {entity.line}", "ICD-10 chapter without blocks: no code range to name it by")
+                    report.count(f"{self.reader}: ICD-10 chapters not emitted (no blocks, or their range is a block's code)")
                     continue
                 roman = entity.code
             else:
                 code, roman = entity.code, entity.chapter
             if not entity.title:
-                report.skip(entity.file, f"line {entity.line}", "ICD-10 code without title")
+                report.count(f"{self.reader}: ICD-10 codes not emitted (no title)")
                 continue
             attributes = {"chapter": roman} if roman else {}
             yield Concept(code=code, system=ICD10, label=entity.title, labels={"en": entity.title},
