@@ -163,9 +163,10 @@ def compile_inputs(
     *,
     bundled_sample: bool = False,
     progress: Callable[[str], None] | None = None,
+    report: BuildReport | None = None,
 ) -> Compiled:
     """Run every reader over its files and merge the records."""
-    report = BuildReport()
+    report = report if report is not None else BuildReport()
     compiler = Compiler(report)
     for reader, files in inputs:
         if progress:

@@ -13,7 +13,7 @@ from .build import compile_inputs
 from .errors import RaremapError, SnapshotError
 from .rare_map import RareMap
 from .sources import discover
-from .sources.base import sha256_file
+from .sources.base import BuildReport, sha256_file
 
 __all__ = ["build", "cache_dir", "load", "sample_dir"]
 
@@ -48,7 +48,8 @@ def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.Path
         return RareMap(snap.read(Path(snapshot)))
     root = Path(releases) if releases is not None else sample_dir()
     bundled = releases is None
-    inputs = discover(root)
+    report = BuildReport()
+    inputs = discover(root, report=report)
     if not inputs:
         raise RaremapError(f"{root}: no release files recognised")
     key = _key(root, inputs)
@@ -59,18 +60,20 @@ def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.Path
             return RareMap(snap.read(target))
         except SnapshotError:
             pass  # stale or damaged cache entry: rebuild below
-    build(root, target, inputs=inputs, key=key, bundled_sample=bundled, progress=progress)
+    build(root, target, inputs=inputs, key=key, bundled_sample=bundled, progress=progress, report=report)
     return RareMap(snap.read(target))
 
 
 def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inputs=None, key: str = "",
-          bundled_sample: bool = False, progress: Callable[[str], None] | None = None) -> Path:
+          bundled_sample: bool = False, progress: Callable[[str], None] | None = None,
+          report: BuildReport | None = None) -> Path:
     """Compile the releases under ``releases`` into a snapshot directory ``dest`` (atomic)."""
     root = Path(releases)
-    inputs = inputs if inputs is not None else discover(root)
+    report = report if report is not None else BuildReport()
+    inputs = inputs if inputs is not None else discover(root, report=report)
     if not inputs:
         raise RaremapError(f"{root}: no release files recognised")
-    compiled = compile_inputs(inputs, root, bundled_sample=bundled_sample, progress=progress)
+    compiled = compile_inputs(inputs, root, bundled_sample=bundled_sample, progress=progress, report=report)
     from .indexes import build_indexes
 
     extra = build_indexes(compiled)

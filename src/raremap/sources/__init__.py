@@ -6,10 +6,10 @@ import importlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from .base import ReleaseReader
+from .base import BuildReport, ReleaseReader
 
 # Order matters: a file claimed by an earlier reader is not offered to later ones.
-READER_MODULES = ("orphanet", "ordo", "icd10se", "icd11", "snomed", "alpha_id")
+READER_MODULES = ("orphanet", "ordo", "icd10se", "icd11", "snomed")
 
 
 def readers() -> list[ReleaseReader]:
@@ -21,8 +21,14 @@ def readers() -> list[ReleaseReader]:
     return found
 
 
-def discover(root: Path, available: Iterable[ReleaseReader] | None = None) -> list[tuple[ReleaseReader, tuple[Path, ...]]]:
-    """The release inputs under ``root`` (searched recursively) that a reader recognises."""
+def discover(root: Path, available: Iterable[ReleaseReader] | None = None,
+             report: BuildReport | None = None) -> list[tuple[ReleaseReader, tuple[Path, ...]]]:
+    """The release inputs under ``root`` (searched recursively) that a reader recognises.
+
+    A reader may name readers that supersede it (``superseded_by``: the same release in a
+    preferred form, e.g. the ICD-11 tabulation as txt rather than xlsx); its inputs are then
+    left out, and the report says so.
+    """
     root = Path(root)
     files = sorted(
         p for p in root.rglob("*")
@@ -37,4 +43,14 @@ def discover(root: Path, available: Iterable[ReleaseReader] | None = None) -> li
             if group:
                 claimed.update(group)
                 inputs.append((reader, group))
-    return inputs
+    present = {reader.name for reader, _ in inputs}
+    kept = []
+    for reader, group in inputs:
+        better = [name for name in getattr(reader, "superseded_by", ()) if name in present]
+        if better:
+            if report is not None:
+                for f in group:
+                    report.skip(f.relative_to(root).as_posix(), "file", f"not loaded: the same release is read from {better[0]}")
+            continue
+        kept.append((reader, group))
+    return kept

@@ -345,6 +345,8 @@ class TabulationXlsxReader:
     """WHO ``LinearizationMiniOutput-MMS-<lang>.xlsx`` / ``SimpleTabulation-ICD-11-MMS-<lang>.xlsx`` (first sheet)."""
 
     name = "icd11-linearization-xlsx"
+    # the same linearization as the txt tabulation (or its beta): read the txt when both are there
+    superseded_by = ("icd11-simple-tabulation",)
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         return [(f,) for f in files if _XLSX_NAME.match(f.name)]
