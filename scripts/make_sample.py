@@ -772,6 +772,8 @@ def write_ordo(path: Path, ents: dict[str, Entity], chosen: set[str], refs: dict
         for r in refs.get(e.code, []):
             target = f"{r.source}:{r.reference}"
             L.append(f'        <oboInOwl:hasDbXref rdf:datatype="{XSD_STRING}">{escape(target)}</oboInOwl:hasDbXref>')
+            if r.source not in ("ICD-10", "ICD-11"):
+                continue  # only ICD cross-references carry a mapping-precision annotation
             eco = f"- {ORDO_REL[r.rel]}."
             if r.icdrel and r.source == "ICD-10":
                 eco += f"\n- {ORDO_ICDREL[r.icdrel]}."
@@ -993,7 +995,11 @@ def main(argv: list[str] | None = None) -> None:
             icd11_codes.add(target)
     (out / "icd11" / "mapping").mkdir(parents=True, exist_ok=True)
     write_icd11(out / "icd11" / "SimpleTabulation-ICD-11-MMS-en.txt", tab_header, tab_rows, icd11_codes)
-    write_who_map(out / "icd11" / "mapping" / "10To11MapToOneCategory.txt", who_header, who10, who_codes)
+    who_parents = {k for k, r in who10.items()
+                   if (r.cells[0] == "chapter" and any(who10[c].cells[3] == k for c in who_codes))
+                   or (r.cells[0] == "block" and any(in_range(c[:3], k) for c in who_codes))}
+    write_who_map(out / "icd11" / "mapping" / "10To11MapToOneCategory.txt", who_header, who10,
+                  who_codes | who_parents)
     (out / "snomed").mkdir(parents=True, exist_ok=True)
     write_snomed(out / "snomed", shared, SNOMED_DATE)
 
