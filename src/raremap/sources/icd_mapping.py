@@ -197,12 +197,12 @@ class _Run:
             known.title = known.title or title
 
     # -- tables -------------------------------------------------------------------------
-    def table(self, table: str, path: Path, display: str, header: _Header, rows: Iterator[tuple[int, str]]) -> Iterator[Record]:
+    def table(self, table: str, display: str, header: _Header, rows: Iterator[tuple[int, str]]) -> Iterator[Record]:
+        """Mappings of one table's data rows; every row is counted, and skipped rows with a reason."""
         report = self.ctx.report
         if table == FOUNDATION:
             self.foundation_file = display
-        handler = {ONE: self._ten_to_eleven, MULTIPLE: self._ten_to_eleven, BACK: self._eleven_to_ten,
-                   FOUNDATION: self._foundation}[table]
+        handler = self._eleven_to_ten if table == BACK else self._ten_to_eleven
         need = max(header.columns[c] for c in _REQUIRED[table]) + 1
         for line, text in rows:
             if not text.strip():
@@ -210,17 +210,20 @@ class _Run:
             report.count(f"{self.reader}: {table} rows")
             cells = text.split("\t")
             if len(cells) < need:
-                report.skip(display, f"line {line}", f"row has {len(cells)} cells, the header names {need}")
+                report.skip(display, f"line {line} ({len(cells)} cells)", "row has fewer cells than the header names")
                 if table == ONE:
                     self._drop_foundation(_icd10(self._cell(header, cells, "icd10_code"))[1])
-                continue
-            yield from handler(table, display, header, line, cells)
+            elif table == FOUNDATION:
+                self._foundation(display, header, line, cells)
+            else:
+                yield from handler(table, display, header, line, cells)
 
     def _cell(self, header: _Header, cells: Sequence[str], column: str) -> str:
         index = header.columns.get(column)
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
-    def _foundation(self, table: str, display: str, header: _Header, line: int, cells: list[str]) -> Iterator[Record]:
+    def _foundation(self, display: str, header: _Header, line: int, cells: list[str]) -> None:
+        """Keep a foundation row until the 10To11MapToOneCategory row of its ICD-10 code is read."""
         code = self._cell(header, cells, "icd10_code")
         shape, value = _icd10(code)
         if not shape:
@@ -233,7 +236,6 @@ class _Run:
         relation = cells[header.named].strip() if header.named < len(cells) else ""
         distance = cells[header.named + 1].strip() if header.named + 1 < len(cells) else ""
         self.foundation[value] = _FoundationRow(line, self._cell(header, cells, "foundation_uri"), relation, distance)
-        yield from ()
 
     def _ten_to_eleven(self, table: str, display: str, header: _Header, line: int, cells: list[str]) -> Iterator[Record]:
         report = self.ctx.report
@@ -434,8 +436,8 @@ class WhoMappingReader:
         )
         yield release
         run = _Run(self.name, release, ctx)
-        for table, path, display, header, rows in opened:
-            yield from run.table(table, path, display, header, rows)
+        for table, _path, display, header, rows in opened:
+            yield from run.table(table, display, header, rows)
         run.leftovers()
         yield from run.icd10_records()
 
