@@ -38,3 +38,19 @@ def make_map(tmp_path: Path):
         return RareMap(snapshot.read(path))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def shared_map(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Everything in ../shared/data, built once per test session (skipped when absent)."""
+    import raremap
+
+    return raremap.load(releases=shared_data, cache=tmp_path_factory.mktemp("raremap-cache"))
+
+
+@pytest.fixture(scope="session")
+def sample_map(tmp_path_factory: pytest.TempPathFactory):
+    """The bundled sample releases (the embedded default), built once per test session."""
+    import raremap
+
+    return raremap.load(cache=tmp_path_factory.mktemp("raremap-sample-cache"))

@@ -1,0 +1,94 @@
+"""raremap.load() end to end: bundled sample, real releases, snapshots, cache, CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import raremap
+from raremap import cli
+from raremap.errors import ReleaseFormatError, UnknownCodeError
+from raremap.model import Status
+
+
+def test_default_is_the_bundled_sample(sample_map) -> None:
+    assert sample_map.releases and all(r.bundled_sample for r in sample_map.releases)
+    assert sample_map.concept("ORPHA:558").label == "Marfan syndrome"
+    for spelling in ("Orphanet_558", "orpha 558", "http://www.orpha.net/ORDO/Orphanet_558"):
+        assert sample_map.concept(spelling).code == "ORPHA:558"
+
+
+def test_snapshot_reuse_and_explicit_snapshot(tmp_path: Path) -> None:
+    first = raremap.load(cache=tmp_path)
+    again = raremap.load(cache=tmp_path)
+    assert again.snapshot.path == first.snapshot.path
+    assert [p.name for p in tmp_path.iterdir()] == [first.snapshot.path.name]  # built once
+    direct = raremap.load(snapshot=first.snapshot.path)
+    assert direct.concept("ORPHA:558") == first.concept("ORPHA:558")
+
+
+def test_cli_show(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAREMAP_CACHE", str(tmp_path))
+    assert cli.main(["show", "ORPHA:558"]) == 0
+    assert "Marfan syndrome" in capsys.readouterr().out
+    assert cli.main(["show", "orpha 558", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["concept"]["code"] == "ORPHA:558" and data["concept"]["status"] == "active"
+    assert cli.main(["show", "ORPHA:1"]) == 2
+    assert "unknown code ORPHA:1" in capsys.readouterr().err
+    assert cli.main(["releases", "--json"]) == 0
+    assert all(r["bundled_sample"] for r in json.loads(capsys.readouterr().out)["releases"])
+
+
+def test_broken_release_leaves_existing_snapshot_untouched(tmp_path: Path) -> None:
+    releases = tmp_path / "releases"
+    shutil.copytree(raremap.loader.sample_dir() / "orphanet", releases / "orphanet")
+    dest = tmp_path / "snapshot"
+    raremap.build(releases, dest)
+    before = {p.name: p.read_bytes() for p in dest.iterdir()}
+    nomenclature = next(releases.rglob("ORPHAnomenclature_*.xml"))
+    data = nomenclature.read_bytes()
+    nomenclature.write_bytes(data[: len(data) // 2])  # truncated download
+    with pytest.raises(ReleaseFormatError) as err:
+        raremap.build(releases, dest)
+    assert err.value.file.endswith(nomenclature.name) and err.value.position
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["releases", "snapshot"]
+
+
+# --- the real releases in ../shared/data -----------------------------------------------------
+
+def test_shared_counts(shared_map) -> None:
+    counts = shared_map.snapshot.manifest["counts"]["by_system"]
+    assert counts["ICD10SE"] == 35_684 + 264 + 22
+    orpha_2023 = [c for c in shared_map.concepts("ORPHA") if c.release == "orphanet-nomenclature:2023-06-21"]
+    assert len(orpha_2023) >= 10_830  # a few codes are restated by the newer product1 fixture
+    active = [c for c in shared_map.concepts("ORPHA", active_only=True)]
+    assert len(active) >= 9_479
+
+
+def test_every_active_orpha_disorder_reaches_a_classification_root(shared_map) -> None:
+    heads = {c.code for c in shared_map.concepts("ORPHA") if "orphanet_classification" in c.attributes}
+    missing = []
+    for c in shared_map.concepts("ORPHA", active_only=True):
+        if c.kind == "disorder" and c.code not in heads and not (shared_map.ancestors(c.code) & heads):
+            missing.append(c.code)
+    assert missing == []
+
+
+def test_shared_icd10se_show(shared_map, capsys: pytest.CaptureFixture[str]) -> None:
+    for spelling, system in (("ICD10SE:Q87.4", None), ("Q874", "ICD10SE"), ("q87.4", "ICD10SE")):
+        c = shared_map.concept(spelling, system)
+        assert (c.code, c.labels["sv"], c.parents) == ("ICD10SE:Q87.4", "Marfans syndrom", ("ICD10SE:Q87",))
+    fdk = shared_map.concept("ICD10SE:E10.0A")
+    assert fdk.parents == ("ICD10SE:E10.0",) and fdk.attributes["national_extension"] == "true"
+
+
+def test_obsolete_orpha_code_answers_with_replacement(shared_map) -> None:
+    c = shared_map.concept("ORPHA:166068")
+    assert c.status is Status.DEPRECATED and [r.target for r in c.replaced_by] == ["ORPHA:166063"]
+    with pytest.raises(UnknownCodeError):
+        shared_map.concept("ORPHA:9999999")
