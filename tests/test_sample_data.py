@@ -552,3 +552,28 @@ def test_snomed_concepts_and_terms_are_found_in_real_sources(shared_data: Path):
     for name in ("sct2_Concept_Snapshot", "sct2_Relationship_Snapshot"):
         for row in rf2(name)[1:]:
             assert "\t".join(row) in real_rows or row[0] == "19346006", row
+
+
+def test_aggregation_targets_are_in_the_sample():
+    root = ET.parse(NOMENCLATURE).getroot()
+    codes = set(nomenclature())
+    targets = {a.findtext("OrphaCode") for a in root.iter("AggregationLevel")}
+    assert targets and targets <= codes
+
+
+def test_data_is_what_the_generator_writes(shared_data: Path, tmp_path: Path, monkeypatch):
+    """data/ is reproducible: scripts/make_sample.py writes the same bytes from ../shared/data."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("make_sample", DATA.parent / "scripts" / "make_sample.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "make_sample", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    module.main(["--shared", str(shared_data), "--out", str(tmp_path)])
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    bundled = sorted(p.relative_to(DATA) for p in DATA.rglob("*")
+                     if p.is_file() and p.name not in ("README.md", "__init__.py") and "__pycache__" not in p.parts)
+    assert written == bundled
+    for rel in written:
+        assert (tmp_path / rel).read_bytes() == (DATA / rel).read_bytes(), rel
