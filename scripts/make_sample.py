@@ -775,8 +775,8 @@ def write_ordo(path: Path, ents: dict[str, Entity], chosen: set[str], refs: dict
             if r.source not in ("ICD-10", "ICD-11"):
                 continue  # only ICD cross-references carry a mapping-precision annotation
             eco = f"- {ORDO_REL[r.rel]}."
-            if r.icdrel and r.source == "ICD-10":
-                eco += f"\n- {ORDO_ICDREL[r.icdrel]}."
+            if r.icdrel:  # ICD-10: ORDO wording; ICD-11: the (ICD-11 aware) product1 wording
+                eco += f"\n- {ORDO_ICDREL[r.icdrel] if r.source == 'ICD-10' else ICDREL[r.icdrel][1]}."
             axioms += ["    <Axiom>",
                        f'        <annotatedSource rdf:resource="{ORDO}Orphanet_{e.code}"/>',
                        '        <annotatedProperty rdf:resource="http://www.geneontology.org/formats/oboInOwl#hasDbXref"/>',
