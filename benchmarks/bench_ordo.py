@@ -148,7 +148,7 @@ def _xref_axiom(code: str, xref: str, precision: str, icd: str | None, nested: b
 def generate(path: Path, clinical: int = 15000, genes: int = 4500, seed: int = 20240601) -> dict[str, int]:
     """Write a synthetic ORDO to ``path``; returns the counts the reader must reproduce."""
     rng = random.Random(seed)
-    expected = {"concepts": 0, "edges": 0, "mappings": 0, "inactive": 0}
+    expected = {"concepts": 0, "edges": 0, "mappings": 0, "annotated": 0, "inactive": 0}
     next_code = iter(range(900000, 2000000))
     gene_codes = [str(next(next_code)) for _ in range(genes)]
     with path.open("w", encoding="utf-8") as out:
@@ -222,6 +222,7 @@ def generate(path: Path, clinical: int = 15000, genes: int = 4500, seed: int = 2
                         precision = rng.choice(("E", "NTBT", "NTBT", "BTNT", "ND"))
                         axioms.append(_xref_axiom(code, xref, precision, rng.choice(tuple(ICD_OLD)) if icd else None,
                                                   nested=icd and rng.random() < 0.3))
+                        expected["annotated"] += 1
                 if kind == "group":
                     groups.append(code)
                 elif kind == "disorder":
@@ -275,12 +276,13 @@ def generate(path: Path, clinical: int = 15000, genes: int = 4500, seed: int = 2
 # --- measurements (each runs in its own interpreter) ---------------------------------------
 
 def _measure_reader(path: str) -> dict[str, object]:
-    from raremap.model import Concept, Edge, Mapping
+    from raremap.model import Concept, Edge, Mapping, Relation
     from raremap.sources.base import BuildReport, ReadContext
     from raremap.sources.ordo import READER
 
+    baseline = _rss_mb()
     start = time.perf_counter()
-    counts = {"concepts": 0, "edges": 0, "mappings": 0, "inactive": 0}
+    counts = {"concepts": 0, "edges": 0, "mappings": 0, "annotated": 0, "inactive": 0}
     file = Path(path)
     for record in READER.read((file,), ReadContext(root=file.parent, report=BuildReport())):
         if isinstance(record, Concept):
@@ -290,28 +292,94 @@ def _measure_reader(path: str) -> dict[str, object]:
             counts["edges"] += 1
         elif isinstance(record, Mapping):
             counts["mappings"] += 1
-    seconds = time.perf_counter() - start
-    return {"seconds": round(seconds, 2), **counts}
+            counts["annotated"] += record.relation is not Relation.UNSPECIFIED
+    return {"seconds": round(time.perf_counter() - start, 2), **counts, "rss_after_imports_mb": baseline}
 
 
 def _measure_owlready2(path: str) -> dict[str, object]:
+    """owlready2: load, then the same extraction through its triple store (no ORDO semantics
+    beyond what the counts need: clinical descent, edges, xrefs and their ECO axioms)."""
     import owlready2
 
+    baseline = _rss_mb()
     start = time.perf_counter()
     world = owlready2.World()
-    onto = world.get_ontology(Path(path).resolve().as_uri()).load()
-    seconds = time.perf_counter() - start
-    return {"seconds": round(seconds, 2), "classes": sum(1 for _ in onto.classes())}
+    world.get_ontology(Path(path).resolve().as_uri()).load()
+    loaded = time.perf_counter() - start
+    ab = world._abbreviate
+    rdf, rdfs, owl = "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#", "http://www.w3.org/2002/07/owl#"
+    TYPE, SUB, NOTATION = ab(rdf + "type"), ab(rdfs + "subClassOf"), ab("http://www.w3.org/2004/02/skos/core#notation")
+    XREF, ECO = ab("http://www.geneontology.org/formats/oboInOwl#hasDbXref"), ab("http://purl.obolibrary.org/obo/ECO_0000218")
+    SOURCE, PROPERTY, TARGET = ab(owl + "annotatedSource"), ab(owl + "annotatedProperty"), ab(owl + "annotatedTarget")
+    ON, SOME = ab(owl + "onProperty"), ab(owl + "someValuesFrom")
+    PART_OF = {ab("http://purl.obolibrary.org/obo/BFO_0000050"), ab(ORDO + "Orphanet_C021")}
+    C001, C010 = ab(ORDO + "Orphanet_C001"), ab(ORDO + "Orphanet_C010")
+    INACTIVE = {ab(f"{ORDO}Orphanet_C0{n}") for n in range(41, 54)} | {ab(ORDO + "ObsoleteClass")}
+    classes = [c for c in world._get_obj_triples_po_s(TYPE, ab(owl + "Class")) if c > 0]
+    parents = {c: list(world._get_obj_triples_sp_o(c, SUB)) for c in classes}
+    roots: dict[int, frozenset[int]] = {}
+
+    def markers(c: int) -> frozenset[int]:
+        if c not in roots:
+            roots[c] = frozenset()
+            found = {c} & (INACTIVE | {C001, C010})
+            for p in parents.get(c, ()):
+                if p > 0:
+                    found |= markers(p)
+            roots[c] = frozenset(found)
+        return roots[c]
+
+    concept: dict[int, bool] = {}
+    for c in classes:
+        notes = [v for v, _ in world._get_data_triples_sp_od(c, NOTATION) if str(v).startswith("ORPHA:")]
+        m = markers(c)
+        if notes and C010 not in m and (C001 in m or m & INACTIVE):
+            concept[c] = bool(m & INACTIVE)
+    annotated: set[tuple[int, str]] = set()
+
+    def xref_of(axiom: int, depth: int = 0) -> tuple[int, str] | None:
+        source = world._get_obj_triple_sp_o(axiom, SOURCE)
+        if source is None or depth > 8:
+            return None
+        if source < 0:
+            return xref_of(source, depth + 1)
+        if world._get_obj_triple_sp_o(axiom, PROPERTY) != XREF:
+            return None
+        target = world._get_triple_sp_od(axiom, TARGET)
+        return (source, str(target[0])) if target else None
+
+    for axiom in world._get_obj_triples_po_s(TYPE, ab(owl + "Axiom")):
+        if next(iter(world._get_data_triples_sp_od(axiom, ECO)), None) is not None:
+            found = xref_of(axiom)
+            if found:
+                annotated.add(found)
+    counts = {"concepts": len(concept), "edges": 0, "mappings": 0, "annotated": 0, "inactive": sum(concept.values())}
+    for c in concept:
+        for p in parents[c]:
+            if p > 0 and p in concept:
+                counts["edges"] += 1
+            elif p < 0 and world._get_obj_triple_sp_o(p, ON) in PART_OF and world._get_obj_triple_sp_o(p, SOME) in concept:
+                counts["edges"] += 1
+        for value, _ in world._get_data_triples_sp_od(c, XREF):
+            counts["mappings"] += 1
+            counts["annotated"] += (c, str(value)) in annotated
+    return {"seconds": round(time.perf_counter() - start, 2), "load_seconds": round(loaded, 2), **counts,
+            "rss_after_imports_mb": baseline}
 
 
 def _measure_rdflib(path: str) -> dict[str, object]:
     import rdflib
 
+    baseline = _rss_mb()
     start = time.perf_counter()
     graph = rdflib.Graph()
     graph.parse(path, format="xml")
-    seconds = time.perf_counter() - start
-    return {"seconds": round(seconds, 2), "triples": len(graph)}
+    return {"seconds": round(time.perf_counter() - start, 2), "triples": len(graph), "note": "load only",
+            "rss_after_imports_mb": baseline}
+
+
+def _rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 MEASURES = {"reader": _measure_reader, "owlready2": _measure_owlready2, "rdflib": _measure_rdflib}
@@ -335,7 +403,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.measure:
         result = MEASURES[args.measure[0]](args.measure[1])
-        result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        result["peak_rss_mb"] = _rss_mb()
         print(json.dumps(result))
         return 0
     with tempfile.TemporaryDirectory() as tmp:

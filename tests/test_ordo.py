@@ -8,7 +8,7 @@ around it follows formats.md §2.
 
 from __future__ import annotations
 
-import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -414,3 +414,48 @@ def test_gzipped_release_is_found_and_read(tmp_path: Path) -> None:
         fh.write(ORDO_FIXTURE.read_bytes())
     assert READER.find([path]) == [(path,)]
     assert len(concepts(run(path))) == 6
+
+
+# --- the same concept from ORDO and from the XML products -----------------------------------
+
+def _comparable_concept(c: Concept) -> Concept:
+    # the release differs by definition; attributes legitimately differ (flags only in XML)
+    return replace(c, release="", attributes={})
+
+
+def _comparable_mapping(m: Mapping) -> Mapping:
+    # provenance names the file; ORDO states no validation; the ICD-11 RefUrl/RefUri that
+    # product1 keeps in the qualifier has no counterpart in ORDO
+    return replace(m, provenance=None, validated=None, qualifier="" if m.target.startswith("ICD11:") else m.qualifier)
+
+
+def test_ordo_and_product1_agree_on_the_same_concepts() -> None:
+    from raremap.sources.orphanet import PRODUCT1
+
+    product1 = FIXTURES / "en_product1.xml"
+    assert PRODUCT1.find([product1, ORDO_FIXTURE]) == [(product1,)]
+    from_xml = list(PRODUCT1.read((product1,), ReadContext(root=FIXTURES, report=BuildReport())))
+    from_owl = run(ORDO_FIXTURE)
+    xml_concepts, owl_concepts = concepts(from_xml), concepts(from_owl)
+    assert set(xml_concepts) == set(owl_concepts) and len(owl_concepts) == 6
+    for code, concept in owl_concepts.items():
+        assert _comparable_concept(concept) == _comparable_concept(xml_concepts[code]), code
+        shared = {k: v for k, v in concept.attributes.items() if k in xml_concepts[code].attributes}
+        assert shared == {k: xml_concepts[code].attributes[k] for k in shared}, code
+    xml_maps = {_comparable_mapping(m) for m in from_xml if isinstance(m, Mapping)}
+    owl_maps = {_comparable_mapping(m) for m in from_owl if isinstance(m, Mapping)}
+    assert xml_maps == owl_maps and len(owl_maps) == 5
+
+
+BUNDLED = Path(__file__).resolve().parents[1] / "data" / "orphanet"
+
+
+@pytest.mark.skipif(not (BUNDLED / "ORDO_en_4.3.owl").is_file(), reason="bundled sample releases not present")
+def test_bundled_sample_ordo_matches_bundled_product1() -> None:
+    from raremap.sources.orphanet import PRODUCT1
+
+    from_xml = concepts(list(PRODUCT1.read((BUNDLED / "en_product1.xml",), ReadContext(root=BUNDLED, report=BuildReport()))))
+    from_owl = concepts(run(BUNDLED / "ORDO_en_4.3.owl"))
+    shared = set(from_xml) & set(from_owl)
+    assert shared and len(shared) == len(from_owl)
+    assert {c: _comparable_concept(from_owl[c]) for c in shared} == {c: _comparable_concept(from_xml[c]) for c in shared}

@@ -1,12 +1,16 @@
 """Orphanet Rare Disease Ontology (ORDO, OWL in RDF/XML): concepts, hierarchy and mappings.
 
 Parser choice: a streaming defusedxml/ElementTree pass (:mod:`raremap.sources.owlxml`) that
-resolves blank-node restrictions and ``owl:Axiom`` annotations by hand. Measured on a synthetic
-full-size ORDO (58 MB; 15,000 clinical entities, 4,500 genes; ``benchmarks/bench_ordo.py``)
-this reader takes ~6 s and ~60 MB peak RSS, against 7.5 s / 177 MB for owlready2 and
-39 s / 813 MB for rdflib merely to *load* the file (before any query); owlready2 also
-resolves ``owl:imports`` over the network, and neither gives the nested ECO_0000218
-reification of older releases any more directly than the pass here does.
+resolves blank-node restrictions and ``owl:Axiom`` annotations by hand. Measured with
+``benchmarks/bench_ordo.py --compare`` on a synthetic full-size ORDO (55 MB; 15,000 clinical
+entities, 4,500 genes; both ECO_0000218 shapes) on a shared, busy 2-core machine: this reader
+5.8 s / 14.5 s in two runs against owlready2 8.8 s / 15.5 s in the same runs (load plus the
+same counts from its triple store; the load alone took 4.2-14.6 s), and rdflib 39-57 s just to
+load the graph. Peak RSS: reader 142 MB (75 MB above the 67 MB the package imports cost),
+owlready2 144 MB (118 MB above its imports), rdflib 815 MB. owlready2 reproduced the reader's
+counts, axioms of both shapes included, so the choice rests on speed, memory, and safety: the
+pass stays inside defusedxml, while owlready2 runs its own expat parser and resolves
+``owl:imports`` over the network.
 
 What is read (formats.md §2):
 
@@ -16,7 +20,10 @@ What is read (formats.md §2):
   classes and metaclasses are not concepts. Labels are untagged in ORDO: their language is the
   file's (``ORDO_<lang>_<version>.owl``, default ``en``).
 * **Kind** from the typing superclasses 557492/557493/557494 (group/disorder/subtype), else
-  the typology classes of older files; attribute ``disorder_type`` from the typology class.
+  the typology classes of older files, else the inactive metaclass (C043 deprecated group …).
+  Attributes: ``disorder_type`` and ``disorder_type_id`` (name and id as the XML products
+  write them, from the typology class), ``expert_link`` (``Orphanet_C055``),
+  ``reason_for_obsolescence``.
 * **Status** (model.Status): deprecated if below C042–C045 or with a C056 ``moved_to``
   restriction; non-rare if below C046–C049; obsolete if below C050–C053 or ``ObsoleteClass``,
   with a C057 ``referred_to`` restriction, an ``OBSOLETE:`` label or ``owl:deprecated true``;
@@ -66,6 +73,7 @@ P_REASON = EFO + "reason_for_obsolescence"
 P_XREF = OBO_IN_OWL + "hasDbXref"
 P_ECO = OBO + "ECO_0000218"
 P_DEPRECATED = OWL + "deprecated"
+P_PAGE = ORDO_NS + "Orphanet_C055"
 P_ON_PROPERTY = OWL + "onProperty"
 P_SOME_VALUES = OWL + "someValuesFrom"
 P_SOURCE = OWL + "annotatedSource"
@@ -93,19 +101,19 @@ _INACTIVE_METACLASSES[OBSOLETE_CLASS] = Status.OBSOLETE
 _STATUS_STRENGTH = {Status.INACTIVE: 0, Status.OBSOLETE: 1, Status.NON_RARE: 2, Status.DEPRECATED: 2}
 
 _TYPING = {_ORPHANET + "557492": "group", _ORPHANET + "557493": "disorder", _ORPHANET + "557494": "subtype"}
-# typology classes (ORDO 2.8 ids) -> (kind, the DisorderType name the XML products use)
+# typology classes (ORDO 2.8 ids) -> (kind, DisorderType name and id of the XML products, §1.4)
 _TYPOLOGY = {
-    _ORPHANET + "377788": ("disorder", "Disease"),
-    _ORPHANET + "377789": ("disorder", "Malformation syndrome"),
-    _ORPHANET + "377790": ("disorder", "Biological anomaly"),
-    _ORPHANET + "377791": ("disorder", "Morphological anomaly"),
-    _ORPHANET + "377792": ("disorder", "Clinical syndrome"),
-    _ORPHANET + "377793": ("disorder", "Particular clinical situation in a disease or syndrome"),
-    _ORPHANET + "377794": ("group", "Clinical group"),
-    _ORPHANET + "377795": ("subtype", "Etiological subtype"),
-    _ORPHANET + "377796": ("subtype", "Clinical subtype"),
-    _ORPHANET + "377797": ("subtype", "Histopathological subtype"),
-    _ORPHANET + "557495": ("group", "Category"),
+    _ORPHANET + "377788": ("disorder", "Disease", "21394"),
+    _ORPHANET + "377789": ("disorder", "Malformation syndrome", "21401"),
+    _ORPHANET + "377790": ("disorder", "Biological anomaly", "21408"),
+    _ORPHANET + "377791": ("disorder", "Morphological anomaly", "21415"),
+    _ORPHANET + "377792": ("disorder", "Clinical syndrome", "21422"),
+    _ORPHANET + "377793": ("disorder", "Particular clinical situation in a disease or syndrome", "21429"),
+    _ORPHANET + "377794": ("group", "Clinical group", "21436"),
+    _ORPHANET + "377795": ("subtype", "Etiological subtype", "21443"),
+    _ORPHANET + "377796": ("subtype", "Clinical subtype", "21450"),
+    _ORPHANET + "377797": ("subtype", "Histopathological subtype", "21457"),
+    _ORPHANET + "557495": ("group", "Category", "36561"),
 }
 # inactive metaclasses also say what the entity was (formats.md §2.3)
 _INACTIVE_KINDS = {_ORPHANET + f"C0{n}": kind
@@ -145,6 +153,7 @@ class _Class:
     restrictions: list[tuple[str, str]] = field(default_factory=list)  # (property, target class)
     pending: list[str] = field(default_factory=list)  # rdf:nodeID of restrictions described elsewhere
     xrefs: list[str] = field(default_factory=list)
+    page: str = ""
     deprecated: bool = False
 
 
@@ -242,6 +251,8 @@ def _take_class(doc: _Document, node: Node) -> None:
             cls.xrefs.append(value.text)
         elif predicate == P_REASON:
             cls.reasons.append(value.text)
+        elif predicate == P_PAGE:
+            cls.page = cls.page or value.text
         elif predicate == P_DEPRECATED:
             cls.deprecated = cls.deprecated or value.text.strip().lower() in ("true", "1")
 
@@ -464,12 +475,14 @@ class _Interpreter:
                 kind = _TYPING[parent]
         for parent in cls.parents:
             if parent in _TYPOLOGY:
-                typology_kind, name = _TYPOLOGY[parent]
+                typology_kind, name, type_id = _TYPOLOGY[parent]
                 kind = kind or typology_kind
                 attributes["disorder_type"] = name
-                attributes["disorder_type_id"] = parent.rsplit("_", 1)[-1]
+                attributes["disorder_type_id"] = type_id
         if not kind:
             kind = next((_INACTIVE_KINDS[p] for p in cls.parents if p in _INACTIVE_KINDS), "")
+        if cls.page:
+            attributes["expert_link"] = cls.page
         reason = next((r for r in cls.reasons if r.strip()), "")
         if reason:
             attributes["reason_for_obsolescence"] = reason.strip()
