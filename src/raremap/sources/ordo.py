@@ -39,6 +39,11 @@ What is read (formats.md §2):
 
 The same ORPHA concept read here and from the Orphanet XML products comes out identical
 (code, label, labels, synonyms, definition, status, replacements, kind, mappings).
+
+Whether a class is a clinical entity is known only once every ``rdfs:subClassOf`` has been
+seen, so the reader keeps one compact record per class (the XML is dropped element by
+element) and yields after the pass: the Release first, then per concept its Concept, Edges
+and Mappings.
 """
 
 from __future__ import annotations
