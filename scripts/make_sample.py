@@ -643,6 +643,14 @@ def write_product3(path: Path, cl: Classification, chosen: set[str], ents: dict[
 # --------------------------------------------------------------------------------------------
 ORDO = "http://www.orpha.net/ORDO/"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+HAS_DBXREF = "http://www.geneontology.org/formats/oboInOwl#hasDbXref"
+
+
+def _typed(tag: str, value: str) -> str:
+    """One class annotation line with an xsd:string literal, as the OWL API writes it."""
+    return f'        <{tag} rdf:datatype="{XSD_STRING}">{escape(value)}</{tag}>'
+
+
 LEVEL_CLASS = {"Group of disorders": "557492", "Disorder": "557493", "Subtype of disorder": "557494"}
 INACTIVE_CLASS = {  # (status, level) -> ORDO metaclass (4.4 generator ids, formats.md §2.3)
     ("Inactive: Deprecated", "Group of disorders"): "C043",
@@ -768,10 +776,10 @@ def write_ordo(path: Path, ents: dict[str, Entity], chosen: set[str], refs: dict
             "SummaryInformationList/SummaryInformation/TextSectionList/TextSection/Contents")
         if definition:
             L.append(f'        <efo:definition xml:lang="en">{escape(repair_cp1252(definition))}</efo:definition>')
-            L.append(f'        <efo:definition_citation rdf:datatype="{XSD_STRING}">Orphanet</efo:definition_citation>')
+            L.append(_typed("efo:definition_citation", "Orphanet"))
         for r in refs.get(e.code, []):
             target = f"{r.source}:{r.reference}"
-            L.append(f'        <oboInOwl:hasDbXref rdf:datatype="{XSD_STRING}">{escape(target)}</oboInOwl:hasDbXref>')
+            L.append(_typed("oboInOwl:hasDbXref", target))
             if r.source not in ("ICD-10", "ICD-11"):
                 continue  # only ICD cross-references carry a mapping-precision annotation
             eco = f"- {ORDO_REL[r.rel]}."
@@ -779,17 +787,17 @@ def write_ordo(path: Path, ents: dict[str, Entity], chosen: set[str], refs: dict
                 eco += f"\n- {ORDO_ICDREL[r.icdrel] if r.source == 'ICD-10' else ICDREL[r.icdrel][1]}."
             axioms += ["    <Axiom>",
                        f'        <annotatedSource rdf:resource="{ORDO}Orphanet_{e.code}"/>',
-                       '        <annotatedProperty rdf:resource="http://www.geneontology.org/formats/oboInOwl#hasDbXref"/>',
+                       f'        <annotatedProperty rdf:resource="{HAS_DBXREF}"/>',
                        f'        <annotatedTarget rdf:datatype="{XSD_STRING}">{escape(target)}</annotatedTarget>',
                        f'        <obo:ECO_0000218 xml:lang="en">{escape(eco)}</obo:ECO_0000218>',
                        "    </Axiom>"]
         L.append(f"        <rdfs:label>{escape(e.name)}</rdfs:label>")
-        L.append(f'        <skos:notation rdf:datatype="{XSD_STRING}">ORPHA:{e.code}</skos:notation>')
+        L.append(_typed("skos:notation", f"ORPHA:{e.code}"))
         if e.level != "Disorder":
-            L.append(f'        <skos:notation rdf:datatype="{XSD_STRING}">{escape(e.elem.findtext("DisorderType/Name") or "")}</skos:notation>')
+            L.append(_typed("skos:notation", e.elem.findtext("DisorderType/Name") or ""))
         if flag & HEAD_FLAG:
-            L.append(f'        <skos:notation rdf:datatype="{XSD_STRING}">Head of classification</skos:notation>')
-        L.append(f'        <ordo:Orphanet_C055 rdf:datatype="{XSD_STRING}">{escape(e.elem.findtext("ExpertLink") or "")}</ordo:Orphanet_C055>')
+            L.append(_typed("skos:notation", "Head of classification"))
+        L.append(_typed("ordo:Orphanet_C055", e.elem.findtext("ExpertLink") or ""))
         L += ["    </Class>", ""]
     L += ["", "", "    <!-- Annotations on cross-references (mapping precision, ECO_0000218) -->", ""]
     L += axioms
@@ -878,7 +886,8 @@ def write_snomed(out: Path, shared: Path, date: str) -> None:
     top = {"138875005", "404684003", "64572001"}
     concept_rows = [l for l in _rf2(snow / "sct2_Concept_Snapshot_INT_20180731.txt") if l.split("\t")[0] in top]
     desc_keep = {"220309016", "517382016", "2148514019", "2156578010", "803980011", "179085010", "189970013"}
-    desc_rows = [l for l in _rf2(snow / "sct2_Description_Snapshot-en_INT_20180731.txt") if l.split("\t")[0] in desc_keep]
+    desc_rows = [l for l in _rf2(snow / "sct2_Description_Snapshot-en_INT_20180731.txt")
+                 if l.split("\t")[0] in desc_keep]
     rel_rows = [l for l in _rf2(snow / "sct2_Relationship_Snapshot_INT_20180731.txt")
                 if l.split("\t")[0] in {"2462923021", "2472459022"}]
     # Marfan syndrome: id and term from formats.md (Orphanet ORPHA-SNOMED CT file, 2024)
