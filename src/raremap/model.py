@@ -161,6 +161,10 @@ class Mapping:
     provenance: Provenance | None = None
     published: str = ""  # the target code exactly as the release wrote it
     qualifier: str = ""  # e.g. SNOMED CT map rule/advice, Alpha-ID-SE code role
+    # Filled by crosswalks (empty on mappings as the releases state them):
+    basis: str = ""  # stated, inverse, edition, replacement, transitive, hierarchy
+    note: str = ""  # e.g. "ICD-10-SE subdivides E75.2 into fördjupningskoder ..."
+    steps: tuple[Mapping, ...] = ()  # the single mappings a derived mapping is composed of
 
     def inverted(self) -> Mapping:
         """The same statement read from the target's side (relation inverted, path reversed)."""
@@ -174,7 +178,13 @@ class Mapping:
             provenance=self.provenance,
             published=self.published,
             qualifier=self.qualifier,
+            basis=_INVERSE_BASIS.get(self.basis, self.basis),
+            note=self.note,
+            steps=tuple(step.inverted() for step in reversed(self.steps)),
         )
+
+
+_INVERSE_BASIS = {"stated": "inverse", "inverse": "stated"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,10 @@ from .snapshot import Snapshot
 if TYPE_CHECKING:
     import networkx as nx
 
+    from .batch import BatchMapper
+    from .crosswalk import Crosswalker
+    from .umi import Assessor, UmiAssessment
+
 
 class _Columns:
     """Python lists of an Arrow table's columns, converted on first use."""
@@ -213,6 +217,53 @@ class RareMap:
             published=m["published"][j] or "",
             qualifier=m["qualifier"][j] or "",
         )
+
+    # --- crosswalk, UMI assessment, batch mapping (crosswalk.py, umi.py, batch.py, sssom.py) -
+
+    @cached_property
+    def crosswalker(self) -> Crosswalker:
+        """Direct and transitive mappings with relation algebra (see :mod:`raremap.crosswalk`)."""
+        from .crosswalk import Crosswalker
+
+        return Crosswalker(self)
+
+    def crosswalk(self, code: str, to: codes.System | str | None = None, *, transitive: bool = True,
+                  max_hops: int = 3, include_inactive: bool = False, conditional: bool = False,
+                  hierarchy: bool = True) -> list[Mapping]:
+        """What ``code`` is in system ``to`` (every system when None), best first, each with
+        relation, ICD relation, validation, path (``via``, ``steps``), ``basis`` and provenance."""
+        return self.crosswalker.crosswalk(code, to, transitive=transitive, max_hops=max_hops,
+                                          include_inactive=include_inactive, conditional=conditional,
+                                          hierarchy=hierarchy)
+
+    @cached_property
+    def umi_assessor(self) -> Assessor:
+        from .umi import Assessor
+
+        return Assessor(self)
+
+    def umi(self, code: str) -> UmiAssessment:
+        """Does the diagnosis have its own ICD code, and what should UMI carry (see :mod:`raremap.umi`)."""
+        return self.umi_assessor.assess(code)
+
+    def umi_table(self, kinds: tuple[str, ...] | None = ("disorder", "subtype")) -> pa.Table:
+        """Every active ORPHA disorder with its UMI flags, one row each."""
+        from .umi import umi_table
+
+        return umi_table(self, kinds)
+
+    def map_table(self, table: Any, column: str = "code", to: codes.System | str | None = None, **options: Any) -> Any:
+        """Map a column of codes of a table (Arrow, pandas, polars, Parquet/CSV path) to system
+        ``to``; a pyarrow Table out, or a RecordBatchReader with ``stream=True`` (see :mod:`raremap.batch`)."""
+        from .batch import map_table
+
+        return map_table(self, table, column, to, **options)
+
+    def batch_mapper(self, column: str = "code", to: codes.System | str | None = None, **options: Any) -> BatchMapper:
+        """A picklable batch mapping function for Spark ``mapInArrow`` / Dask ``map_partitions``."""
+        from .batch import BatchMapper
+
+        return BatchMapper(column, to, rm=self, **options)
 
     def __repr__(self) -> str:
         names = ", ".join(r.id for r in self.releases)

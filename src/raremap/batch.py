@@ -1,0 +1,438 @@
+"""Batch mapping of registry tables: a column of codes in, target codes with relation out.
+
+The work is Arrow-native and streamed: each record batch is dictionary-encoded, every distinct
+code is resolved once (and cached across batches), and the answers are spread over the rows
+with Arrow ``take``/dictionary arrays, so memory stays flat however long the input is.
+
+Output columns, appended to the input columns:
+
+============  ==============================================================================
+status        ``mapped``, ``unmapped`` (a known code without an answer in ``to``), ``unknown``
+              (a well-formed code the releases do not have), ``invalid`` (not a code),
+              ``missing`` (null or empty); no row is ever dropped
+resolved      the canonical input code (``ICD10SE:Q87.4``)
+target        target code (one row per target with ``explode=True``; a list otherwise)
+target_label  its preferred label
+relation      exact / narrower / broader / related / undecided / unspecified
+basis         stated / inverse / edition / replacement / transitive / hierarchy / identity
+umi_flag      the row's diagnosis needs attention coding: an ORPHA code without its own ICD-10
+              code, or a code that covers rare diseases without being the own code of one
+              (null unless ``umi=True``; null for unknown and invalid codes)
+error         why a code is invalid or unknown
+============  ==============================================================================
+
+Distributed engines call the same function per batch. A :class:`BatchMapper` is picklable: it
+carries the snapshot path, and a worker loads the snapshot (memory-mapped) once per process::
+
+    mapper = rm.batch_mapper(column="diagnosis", to="ORPHA", dictionary=False)
+    # Spark: the function gets an iterator of pyarrow RecordBatches and yields RecordBatches
+    out = spark_df.mapInArrow(mapper, mapper.spark_schema(spark_df.schema))
+    # Dask: one pandas DataFrame per partition
+    out = dask_df.map_partitions(mapper.pandas, meta=mapper.pandas_meta(dask_df._meta))
+
+(Spark's Arrow conversion does not take dictionary arrays, hence ``dictionary=False`` there.)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .codes import System
+from .crosswalk import system_of
+from .errors import InvalidCodeError, RaremapError, UnknownCodeError
+from .model import Relation
+
+if TYPE_CHECKING:
+    from .rare_map import RareMap
+
+OUTPUT_COLUMNS = ("status", "resolved", "target", "target_label", "relation", "basis", "umi_flag", "error")
+_PER_TARGET = ("target", "target_label", "relation", "basis")
+DEFAULT_BATCH_ROWS = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: str
+    resolved: str | None
+    targets: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    relations: tuple[str, ...] = ()
+    bases: tuple[str, ...] = ()
+    umi_flag: bool | None = None
+    error: str | None = None
+
+
+_LOADED: dict[str, RareMap] = {}  # per worker process: snapshot path -> loaded RareMap
+
+
+class BatchMapper:
+    """Maps the ``column`` of record batches to system ``to``.
+
+    Options: ``system`` (read bare codes in this system), ``explode`` (one row per target, or
+    list columns), ``limit`` (keep the best N targets), ``transitive``/``max_hops``/
+    ``include_inactive``/``conditional``/``hierarchy`` (as :meth:`RareMap.crosswalk`), ``umi``
+    (fill ``umi_flag``), ``dictionary`` (dictionary-encoded string columns: fast, compact;
+    turn off for engines that do not take them).
+    """
+
+    def __init__(self, column: str = "code", to: System | str | None = None, *, rm: RareMap | None = None,
+                 snapshot: str | os.PathLike[str] | None = None, system: System | str | None = None,
+                 explode: bool = True, limit: int | None = None, transitive: bool = True, max_hops: int = 3,
+                 include_inactive: bool = False, conditional: bool = False, hierarchy: bool = True,
+                 umi: bool = True, dictionary: bool = True) -> None:
+        if rm is None and snapshot is None:
+            raise RaremapError("BatchMapper needs rm= (a loaded RareMap) or snapshot= (its path)")
+        self.column = column
+        self.snapshot = str(snapshot if snapshot is not None else rm.snapshot.path)
+        self._rm = rm
+        self.to = rm.crosswalker.target_system(to) if rm is not None else (str(to) if to is not None else None)
+        self.system = system
+        self.explode = explode
+        self.limit = limit
+        self.options = {"transitive": transitive, "max_hops": max_hops, "include_inactive": include_inactive,
+                        "conditional": conditional, "hierarchy": hierarchy}
+        self.umi = umi
+        self.dictionary = dictionary
+        self._cache: dict[str, _Answer] = {}
+
+    # --- pickling for distributed engines: ship the snapshot path, not the loaded data ------
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_rm", "_cache")}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._rm = None
+        self._cache = {}
+
+    @property
+    def rm(self) -> RareMap:
+        if self._rm is None:
+            rm = _LOADED.get(self.snapshot)
+            if rm is None:
+                from .loader import load
+
+                rm = _LOADED[self.snapshot] = load(snapshot=self.snapshot)
+            self._rm = rm
+            if self.to is not None:
+                self.to = rm.crosswalker.target_system(self.to)
+        return self._rm
+
+    # --- schema -----------------------------------------------------------------------------
+
+    def output_schema(self, schema: pa.Schema) -> pa.Schema:
+        """The schema of the mapped batches for input ``schema``."""
+        for name in OUTPUT_COLUMNS:
+            if name in schema.names:
+                raise RaremapError(f"input already has a column named {name!r}; rename it before mapping")
+        if self.column not in schema.names:
+            raise RaremapError(f"input has no column {self.column!r} (columns: {', '.join(schema.names)})")
+        text = pa.dictionary(pa.int32(), pa.string()) if self.dictionary else pa.string()
+        many = text if self.explode else pa.list_(pa.string())
+        fields = [pa.field("status", text), pa.field("resolved", pa.string()),
+                  *(pa.field(name, many) for name in _PER_TARGET),
+                  pa.field("umi_flag", pa.bool_()), pa.field("error", pa.string())]
+        return pa.schema([*schema, *fields])
+
+    def spark_schema(self, spark_schema: Any) -> Any:
+        """The Spark ``StructType`` of the output for an input Spark schema (needs pyspark)."""
+        from pyspark.sql.types import ArrayType, BooleanType, StringType, StructField, StructType
+
+        many = StringType() if self.explode else ArrayType(StringType())
+        added = [StructField("status", StringType()), StructField("resolved", StringType()),
+                 *(StructField(n, many) for n in _PER_TARGET),
+                 StructField("umi_flag", BooleanType()), StructField("error", StringType())]
+        return StructType([*spark_schema.fields, *added])
+
+    # --- mapping ----------------------------------------------------------------------------
+
+    def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """Map an iterator of record batches (the Spark ``mapInArrow`` function signature)."""
+        for batch in batches:
+            yield self.map_batch(batch)
+
+    def pandas(self, frame: Any) -> Any:
+        """Map one pandas DataFrame (the Dask ``map_partitions`` function)."""
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        out = [self.map_batch(b) for b in table.to_batches()] or [self._empty(table.schema)]
+        return pa.Table.from_batches(out).to_pandas()
+
+    def pandas_meta(self, frame: Any) -> Any:
+        """An empty pandas DataFrame with the output columns (Dask ``meta=``)."""
+        schema = pa.Schema.from_pandas(frame, preserve_index=False)
+        return pa.Table.from_batches([self._empty(schema)]).to_pandas()
+
+    def _empty(self, schema: pa.Schema) -> pa.RecordBatch:
+        return self.map_batch(pa.RecordBatch.from_pylist([], schema=schema))
+
+    def map_batch(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """One batch in, the mapped batch out (rows in input order, never dropped)."""
+        schema = self.output_schema(batch.schema)
+        indices, values = _encode(batch.column(self.column))
+        answers = [self._answer(v) for v in values]
+        answers.append(_Answer("missing", None))  # slot for null codes
+        indices = pc.fill_null(indices, len(values))
+        return self._spread(batch, schema, indices, answers)
+
+    def _spread(self, batch: pa.RecordBatch, schema: pa.Schema, indices: pa.Array,
+                answers: list[_Answer]) -> pa.RecordBatch:
+        text = self._text_array
+        # per distinct code: number of output rows (at least one) and flat per-target values
+        counts = [max(1, len(a.targets)) for a in answers] if self.explode else []
+        scalar = {
+            "status": [a.status for a in answers],
+            "resolved": [a.resolved for a in answers],
+            "umi_flag": [a.umi_flag for a in answers],
+            "error": [a.error for a in answers],
+        }
+        if self.explode and any(c != 1 for c in counts):
+            offsets = [0]
+            for c in counts:
+                offsets.append(offsets[-1] + c)
+            positions = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(range(offsets[-1]), pa.int32()))
+            per_row = positions.take(indices)
+            flat = pc.list_flatten(per_row)
+            parent = pc.list_parent_indices(per_row)
+            rows = batch.take(parent)
+            slot = indices.take(parent)
+        else:
+            rows, flat, slot = batch, indices, indices
+        columns: list[pa.Array] = list(rows.columns)
+        columns.append(text(scalar["status"], slot))
+        columns.append(pa.array(scalar["resolved"], pa.string()).take(slot))
+        for name, attr in zip(_PER_TARGET, ("targets", "labels", "relations", "bases")):
+            if self.explode:
+                values = []
+                for a in answers:
+                    found = getattr(a, attr)
+                    values.extend(found if found else (None,))
+                columns.append(text(values, flat))
+            else:
+                lists = pa.array([list(getattr(a, attr)) for a in answers], pa.list_(pa.string()))
+                columns.append(lists.take(slot))
+        columns.append(pa.array(scalar["umi_flag"], pa.bool_()).take(slot))
+        columns.append(pa.array(scalar["error"], pa.string()).take(slot))
+        return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+    def _text_array(self, values: list[str | None], indices: pa.Array) -> pa.Array:
+        dictionary = pa.array(values, pa.string())
+        if self.dictionary:
+            return pa.DictionaryArray.from_arrays(indices.cast(pa.int32()), dictionary)
+        return dictionary.take(indices)
+
+    # --- one distinct code ------------------------------------------------------------------
+
+    def _answer(self, value: str) -> _Answer:
+        hit = self._cache.get(value)
+        if hit is None:
+            hit = self._cache[value] = self._resolve(value)
+        return hit
+
+    def _resolve(self, value: str) -> _Answer:
+        if not value.strip():
+            return _Answer("missing", None)
+        rm = self.rm
+        cw = rm.crosswalker
+        try:
+            code = cw.resolve(value, self.system)
+        except InvalidCodeError as err:
+            return _Answer("invalid", None, error=err.reason)
+        except UnknownCodeError as err:
+            return _Answer("unknown", err.code, error=str(err))
+        if self.to is not None and system_of(code) == self.to and cw.is_active(code):
+            maps = []
+            identity = ((code, _label(rm, code), str(Relation.EXACT), "identity"),)
+        else:
+            maps = rm.crosswalk(code, self.to, **self.options)
+            identity = ()
+        if self.limit is not None:
+            maps = maps[: self.limit]
+        found = identity + tuple((m.target, _label(rm, m.target), str(m.relation), m.basis) for m in maps)
+        flag = self._umi_flag(code, maps) if self.umi else None
+        if not found:
+            return _Answer("unmapped", code, umi_flag=flag)
+        targets, labels, relations, bases = zip(*found)
+        return _Answer("mapped", code, targets, labels, relations, bases, flag)
+
+    def _umi_flag(self, code: str, maps: list) -> bool:
+        assessor = self.rm.umi_assessor
+        if system_of(code) == "ORPHA":
+            return not assessor.has_specific_icd10(code)
+        return assessor.assess(code).needs_attention
+
+
+def _label(rm: RareMap, code: str) -> str | None:
+    i = rm._index.get(code)
+    return rm._concepts["label"][i] if i is not None else None
+
+
+def _encode(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, list[str]]:
+    """Row indices into the distinct values of a column (strings; other types are cast)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_dictionary(column.type):
+        dictionary = column.dictionary
+        indices = column.indices
+    else:
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = column.cast(pa.string())
+        encoded = pc.dictionary_encode(column)
+        dictionary, indices = encoded.dictionary, encoded.indices
+    if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
+        dictionary = dictionary.cast(pa.string())
+    values = [v if v is not None else "" for v in dictionary.to_pylist()]
+    return indices, values
+
+
+# --- inputs and outputs ---------------------------------------------------------------------
+
+def read_batches(source: Any, column: str, batch_size: int = DEFAULT_BATCH_ROWS) -> pa.RecordBatchReader:
+    """Record batches of ``source``: a pyarrow Table/RecordBatch/RecordBatchReader, a pandas or
+    polars DataFrame, anything with ``__arrow_c_stream__``, an iterable of RecordBatches, or a
+    Parquet/CSV/TSV/Arrow IPC file path (read streaming; the code column is read as text)."""
+    if isinstance(source, (str, os.PathLike)):
+        return _read_path(Path(source), column, batch_size)
+    if isinstance(source, pa.RecordBatchReader):
+        return source
+    if isinstance(source, pa.Table):
+        return pa.RecordBatchReader.from_batches(source.schema, source.to_batches(max_chunksize=batch_size))
+    if isinstance(source, pa.RecordBatch):
+        return pa.RecordBatchReader.from_batches(source.schema, [source])
+    module = type(source).__module__.split(".")[0]
+    if module == "pandas":
+        table = pa.Table.from_pandas(source, preserve_index=False)
+        return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=batch_size))
+    if module == "polars":
+        table = source.to_arrow()
+        return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=batch_size))
+    if hasattr(source, "__arrow_c_stream__"):
+        return pa.RecordBatchReader.from_stream(source)
+    if isinstance(source, Iterable):
+        batches = iter(source)
+        first = next(batches, None)
+        if first is None:
+            raise RaremapError("no record batches to map (an empty iterable has no schema)")
+        if not isinstance(first, pa.RecordBatch):
+            raise RaremapError(f"cannot map {type(first).__name__} items; give pyarrow RecordBatches")
+        return pa.RecordBatchReader.from_batches(first.schema, _chain(first, batches))
+    raise RaremapError(f"cannot map a {type(source).__name__}: give a pyarrow Table, a DataFrame or a file path")
+
+
+def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    yield first
+    yield from rest
+
+
+def _read_path(path: Path, column: str, batch_size: int) -> pa.RecordBatchReader:
+    if not path.is_file():
+        raise RaremapError(f"{path}: no such file")
+    suffixes = [s.lower() for s in path.suffixes]
+    kind = suffixes[-2] if suffixes and suffixes[-1] in (".gz", ".bz2", ".zst") and len(suffixes) > 1 else (
+        suffixes[-1] if suffixes else "")
+    if kind in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path, read_dictionary=[column])
+        if column not in pf.schema_arrow.names:
+            raise RaremapError(f"{path}: no column {column!r}")
+        schema = pf.schema_arrow
+        schema = schema.set(schema.get_field_index(column), pa.field(column, pa.dictionary(pa.int32(), pa.string())))
+        return pa.RecordBatchReader.from_batches(schema, pf.iter_batches(batch_size=batch_size))
+    if kind in (".csv", ".tsv", ".txt"):
+        import pyarrow.csv as csv
+
+        delimiter = "\t" if kind in (".tsv", ".txt") else ","
+        return csv.open_csv(path, read_options=csv.ReadOptions(block_size=64 << 20),
+                            parse_options=csv.ParseOptions(delimiter=delimiter),
+                            convert_options=csv.ConvertOptions(column_types={column: pa.string()},
+                                                               strings_can_be_null=True))
+    if kind in (".arrow", ".feather", ".ipc", ".arrows"):
+        import pyarrow.ipc as ipc
+
+        try:
+            reader = ipc.open_file(path)
+            return pa.RecordBatchReader.from_batches(reader.schema, (reader.get_batch(i) for i in range(reader.num_record_batches)))
+        except pa.ArrowInvalid:
+            return ipc.open_stream(path)
+    raise RaremapError(f"{path}: unknown table format (use .parquet, .csv, .tsv or .arrow)")
+
+
+def map_table(rm: RareMap, table: Any, column: str = "code", to: System | str | None = None, *,
+              stream: bool = False, batch_size: int = DEFAULT_BATCH_ROWS, **options: Any) -> Any:
+    """Map ``table[column]`` to system ``to`` (see the module docstring for the columns).
+
+    Returns a pyarrow Table, or with ``stream=True`` a RecordBatchReader that maps batch by
+    batch (memory stays flat; write it with :func:`write_batches`).
+    """
+    reader = read_batches(table, column, batch_size)
+    mapper = BatchMapper(column, to, rm=rm, **options)
+    schema = mapper.output_schema(reader.schema)
+    mapped = pa.RecordBatchReader.from_batches(schema, mapper(reader))
+    return mapped if stream else mapped.read_all()
+
+
+def write_batches(batches: pa.RecordBatchReader, path: str | os.PathLike[str],
+                  progress: Any = None) -> int:
+    """Write mapped batches to ``path`` (.parquet, .csv/.tsv, .arrow) as they come; returns the row count.
+
+    CSV has no list or dictionary types: dictionary columns are written as text and list
+    columns joined with ``|``. ``progress(rows)`` is called after each batch.
+    """
+    path = Path(path)
+    kind = path.suffix.lower()
+    rows = 0
+    schema = batches.schema
+    if kind in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        writer: Any = pq.ParquetWriter(path, schema)
+        write = writer.write_batch
+    elif kind in (".csv", ".tsv", ".txt"):
+        import pyarrow.csv as csv
+
+        flat_schema = pa.schema([pa.field(f.name, _csv_type(f.type)) for f in schema])
+        writer = csv.CSVWriter(path, flat_schema, write_options=csv.WriteOptions(delimiter="\t" if kind != ".csv" else ","))
+
+        def write(batch: pa.RecordBatch) -> None:
+            writer.write_batch(_for_csv(batch, flat_schema))
+    elif kind in (".arrow", ".feather", ".ipc"):
+        import pyarrow.ipc as ipc
+
+        writer = ipc.new_file(path, schema)
+        write = writer.write_batch
+    else:
+        raise RaremapError(f"{path}: unknown output format (use .parquet, .csv, .tsv or .arrow)")
+    try:
+        for batch in batches:
+            write(batch)
+            rows += batch.num_rows
+            if progress is not None:
+                progress(rows)
+    finally:
+        writer.close()
+    return rows
+
+
+def _csv_type(t: pa.DataType) -> pa.DataType:
+    if pa.types.is_dictionary(t) or pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.string()
+    return t
+
+
+def _for_csv(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    columns = []
+    for col, field in zip(batch.columns, schema):
+        if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
+            col = pc.binary_join(col, "|")
+        elif col.type != field.type:
+            col = col.cast(field.type)
+        columns.append(col)
+    return pa.RecordBatch.from_arrays(columns, schema=schema)

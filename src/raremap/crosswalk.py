@@ -1,0 +1,534 @@
+"""Crosswalks: what a code is called in the other systems, and how exactly.
+
+An answer is built from three kinds of step:
+
+* a statement of a release, read forwards (``basis="stated"``) or from the target's side
+  (``"inverse"``, relation inverted: ICD-10 Q87.8 → the ORPHA codes mapped to it, each broader);
+* an edition bridge inside the ICD-10 family (formats.md §8 rule 1, ``"edition"``): WHO ICD-10,
+  ICD-10-SE and ICD-10-GM join on the undotted key where the code exists in the target edition
+  (``exact``); a code the target edition lacks (an ICD-10-SE fördjupningskod, any GM
+  5-character code) joins upward to the nearest code that exists, as ``narrower``, never
+  ``exact``; a WHO code that ICD-10-SE subdivides is kept, with a note naming the subdivisions;
+* the replacement of an inactive code (``"replacement"``: Orphanet moved to = narrower, referred
+  to = related, SNOMED CT SAME AS / REPLACED BY = exact), formats.md §8 rule 6.
+
+Chains compose relations with :meth:`Relation.compose` (``basis="transitive"`` once two
+statements are chained). ``max_hops`` counts statements; bridges and replacements are free but
+recorded in ``via`` and ``steps``. Rules that keep answers honest and fast:
+
+* a path never re-enters a code system it has left (no ORPHA → ICD-10 → another ORPHA);
+* a path never passes through an inactive code unless ``include_inactive``; an inactive code is
+  followed only to its strong replacement and is not itself an answer;
+* a path whose relation has become related, undecided or wrong is not extended by statements;
+* per target system only the most direct answers are kept: one statement (possibly moved to
+  another ICD-10 edition) beats the hierarchy fallback, which beats chains of two or more
+  statements (rule 4: Orphanet's own ORPHA → ICD-11 beats ORPHA → ICD-10 → ICD-11);
+* SNOMED CT extended-map rules other than map group 1 with rule ``TRUE``/``OTHERWISE TRUE`` are
+  skipped unless ``conditional``;
+* an ORPHA code without a direct answer in a system gets the direct answers of its nearest
+  mapped ancestor (Orphanet preferential parent first), relation composed with ``narrower``,
+  ``basis="hierarchy"``, ``via`` starting with the ancestor.
+
+Answers come best first: exact before narrower before broader before related …, validated
+before not, direct before transitive, shorter paths first.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from . import codes
+from .codes import ICD10_FAMILY, icd10_display
+from .errors import InvalidCodeError, UnknownCodeError
+from .model import Mapping, Relation
+
+if TYPE_CHECKING:
+    from .rare_map import RareMap
+
+STATED, INVERSE, EDITION, REPLACEMENT, TRANSITIVE, HIERARCHY = (
+    "stated", "inverse", "edition", "replacement", "transitive", "hierarchy")
+_BASIS_ORDER = {STATED: 0, INVERSE: 1, EDITION: 2, REPLACEMENT: 3, HIERARCHY: 4, TRANSITIVE: 5}
+_FAMILY = frozenset(s.value for s in ICD10_FAMILY)
+_WHO, _SE, _GM = "ICD10", "ICD10SE", "ICD10GM"
+_EDITION_NAMES = {_WHO: "WHO ICD-10", _SE: "ICD-10-SE", _GM: "ICD-10-GM"}
+FALLBACK_SYSTEMS = ("ICD10", "ICD10SE", "ICD10GM", "ICD11", "SCTID")
+_NOT_EXTENDED = frozenset({Relation.RELATED, Relation.UNDECIDED, Relation.WRONG})
+_UNCONDITIONAL_RULES = frozenset({"TRUE", "OTHERWISE TRUE"})
+# Orphanet "Moved to" folds an entity into its target (narrower); "Referred to" only points at a
+# related entity, so nothing is chained behind it (related is not extended by statements).
+_REPLACEMENT_RELATION = {"same_as": Relation.EXACT, "replaced_by": Relation.EXACT, "moved_to": Relation.NARROWER,
+                         "referred_to": Relation.RELATED}
+_HIERARCHY_TIER = 3  # between one statement (tier 2) and two chained statements (tier 4)
+_RULE = re.compile(r"(?:^|;)\s*rule=([^;]*)")
+_GROUP = re.compile(r"(?:^|;)\s*group=(\d+)")
+
+
+class Hop(NamedTuple):
+    """One step out of a code."""
+
+    target: str
+    relation: Relation
+    basis: str
+    row: int = -1  # mappings-table row of a statement; -1 for bridges and replacements
+    note: str = ""
+    conditional: bool = False  # a conditional SNOMED CT extended-map rule
+
+
+class _Found(NamedTuple):
+    target: str
+    relation: Relation
+    statements: int
+    steps: tuple[tuple[str, Hop], ...]
+
+
+def system_of(code: str) -> str:
+    """The prefix of a canonical code (``ICD10SE:Q87.4`` → ``ICD10SE``)."""
+    return code.partition(":")[0]
+
+
+def _group(system: str) -> str:
+    return "ICD10" if system in _FAMILY else system
+
+
+def is_conditional(qualifier: str) -> bool:
+    """True for a SNOMED CT extended-map row other than map group 1 with rule TRUE / OTHERWISE TRUE."""
+    if "rule=" not in qualifier:
+        return False
+    rule = _RULE.search(qualifier)
+    group = _GROUP.search(qualifier)
+    if group is not None and group.group(1) != "1":
+        return True
+    return rule is not None and rule.group(1).strip().upper() not in _UNCONDITIONAL_RULES
+
+
+class Crosswalker:
+    """Direct and transitive mappings over one loaded :class:`RareMap`."""
+
+    def __init__(self, rm: RareMap, cache_size: int = 16384) -> None:
+        self.rm = rm
+        cols = rm._mappings
+        self._source, self._target = cols["source"], cols["target"]
+        self._relation, self._qualifier = cols["relation"], cols["qualifier"]
+        self._by_source, self._by_target = rm._by_source, rm._by_target
+        self._status = rm._concepts["status"]
+        self._index = rm._index
+        self._adjacent_cache: dict[str, tuple[Hop, ...]] = {}
+        self._rows: dict[tuple[int, bool], Mapping] = {}
+        self._se_children: dict[str, list[str]] | None = None
+        self._prefixes: frozenset[str] | None = None
+        self._answers = lru_cache(maxsize=cache_size)(self._compute)
+
+    # --- public ---------------------------------------------------------------------------
+
+    def crosswalk(self, code: str, to: str | None = None, *, transitive: bool = True, max_hops: int = 3,
+                  include_inactive: bool = False, conditional: bool = False, hierarchy: bool = True) -> list[Mapping]:
+        """Mappings of ``code`` (any spelling) into system ``to`` (all systems when None), best first.
+
+        ``transitive=False`` keeps single statements (moved across ICD-10 editions where
+        needed); ``max_hops`` bounds the number of chained statements.
+        """
+        source = self.resolve(code)
+        want = self.target_system(to)
+        hops = max(1, max_hops) if transitive else 1
+        return list(self._answers(source, want, hops, include_inactive, conditional, hierarchy))
+
+    def resolve(self, code: str, system: str | None = None) -> str:
+        """Canonical code for ``code``: a loaded concept, or a code the mappings mention
+        (ICD-10-GM, WHO ICD-10 codes without a concept). Raises Invalid/UnknownCodeError."""
+        if system is None and (code in self._index or code in self._by_source or code in self._by_target):
+            return code
+        try:
+            return self.rm.resolve(code, system)
+        except UnknownCodeError:
+            found = codes.candidates(code, system)
+            for candidate in found:
+                canonical = str(candidate)
+                if canonical in self._by_source or canonical in self._by_target:
+                    return canonical
+            for candidate in found:  # an ICD-10 code another loaded edition knows
+                canonical = str(candidate)
+                if candidate.system.value in _FAMILY and self._bridges(canonical):
+                    return canonical
+            raise
+
+    def target_system(self, to: str | None) -> str | None:
+        """Canonical prefix for ``to`` (``"icd-10-se"`` → ``ICD10SE``); prefixes the releases use
+        for other systems (``OMIM``, ``MONDO``) are accepted as written."""
+        if to is None:
+            return None
+        try:
+            return codes._system(to).value
+        except InvalidCodeError:
+            if self._prefixes is None:
+                self._prefixes = frozenset(system_of(c) for c in (*self._by_source, *self._by_target))
+            if str(to) in self._prefixes:
+                return str(to)
+            raise
+
+    def is_active(self, code: str) -> bool:
+        """False for a loaded concept with an inactive status; codes without a concept count as active."""
+        i = self._index.get(code)
+        return i is None or self._status[i] == "active"
+
+    # --- search ---------------------------------------------------------------------------
+
+    def _compute(self, source: str, want: str | None, max_statements: int, include_inactive: bool,
+                 conditional: bool, hierarchy: bool) -> tuple[Mapping, ...]:
+        fallback_systems: tuple[str, ...] = ()
+        if hierarchy and system_of(source) == "ORPHA" and (want is None or want in FALLBACK_SYSTEMS):
+            fallback_systems = (want,) if want is not None else FALLBACK_SYSTEMS
+        if fallback_systems and want is not None and max_statements > 1:
+            # direct answers first: a hierarchy fallback outranks chains, so chains are only
+            # searched when neither exists
+            found = self._search(source, want, 1, include_inactive, conditional)
+            if not found:
+                fallback = self._fallbacks(source, fallback_systems, include_inactive, conditional)
+                if fallback:
+                    return tuple(_ranked(fallback))
+                found = self._search(source, want, max_statements, include_inactive, conditional)
+        else:
+            found = self._search(source, want, max_statements, include_inactive, conditional)
+        answers = [(self._answer(source, f), 2 * f.statements) for f in found]
+        best_tier: dict[str, int] = {}
+        for m, tier in answers:
+            s = system_of(m.target)
+            best_tier[s] = min(tier, best_tier.get(s, tier))
+        lacking = [s for s in fallback_systems if best_tier.get(s, 99) > 2]
+        if lacking:
+            for m in self._fallbacks(source, lacking, include_inactive, conditional):
+                s = system_of(m.target)
+                best_tier[s] = min(_HIERARCHY_TIER, best_tier.get(s, 99))
+                answers.append((m, _HIERARCHY_TIER))
+        kept = [m for m, tier in answers if tier == best_tier[system_of(m.target)]]
+        return tuple(_ranked(kept))
+
+    def _fallbacks(self, source: str, systems, include_inactive: bool, conditional: bool) -> list[Mapping]:
+        """Hierarchy fallback of an ORPHA code; an inactive code falls back through its replacement."""
+        if self.is_active(source):
+            return self._fallback(source, systems, include_inactive, conditional)
+        out: list[Mapping] = []
+        for hop in self._adjacent(source):
+            if hop.basis != REPLACEMENT or system_of(hop.target) != "ORPHA" or not self.is_active(hop.target):
+                continue
+            step = self._step(source, hop)
+            for m in self._fallback(hop.target, systems, include_inactive, conditional):
+                out.append(Mapping(
+                    source=source, target=m.target, relation=hop.relation.compose(m.relation), validated=m.validated,
+                    via=(hop.target, *m.via), provenance=m.provenance, published=m.published, qualifier=m.qualifier,
+                    basis=HIERARCHY, note="; ".join(x for x in (step.note, m.note) if x), steps=(step, *m.steps)))
+        return out
+
+    def _search(self, source: str, want: str | None, max_statements: int, include_inactive: bool,
+                conditional: bool) -> list[_Found]:
+        """Every path out of ``source`` within the limits, cheapest first (see module docstring)."""
+        found: list[_Found] = []
+        source_group = _group(system_of(source))
+        # heap entries: (statements, hops, relation rank, tie, code, relation, steps, groups)
+        heap: list[tuple] = [(0, 0, 0, 0, source, Relation.EXACT, (), frozenset((source_group,)))]
+        marks: dict[str, list[tuple[int, int]]] = {}
+        tie = 1
+        best_wanted: int | None = None
+        # statements never lead back into the source's own system group (ICD-10 editions are
+        # one group): a same-group question is answered by bridges and replacements alone
+        no_statements = want is not None and _group(want) == source_group
+        while heap:
+            statements, hops, rank, _, node, relation, steps, groups = heapq.heappop(heap)
+            if best_wanted is not None and statements > best_wanted:
+                break  # the heap is ordered by statements: nothing more direct is left
+            seen = marks.setdefault(node, [])
+            if any(s <= statements and r <= rank for s, r in seen):
+                continue
+            seen.append((statements, rank))
+            system = system_of(node)
+            active = self.is_active(node)
+            if hops and not (hops == 1 and steps[0][1].basis in (STATED, INVERSE)):  # those are recorded below
+                if (active or include_inactive) and (want is None or system == want) and node != source:
+                    found.append(_Found(node, relation, statements, steps))
+                    if want is not None and best_wanted is None:
+                        best_wanted = statements
+            if relation is Relation.WRONG:
+                continue
+            passable = active or include_inactive or node == source
+            last_basis = steps[-1][1].basis if steps else ""
+            weak = hops > 0 and relation in _NOT_EXTENDED
+            for hop in self._adjacent(node):
+                basis = hop.basis
+                if hop.conditional and not conditional:
+                    continue
+                if basis == REPLACEMENT:
+                    new_statements, new_groups = statements, groups
+                else:
+                    if not passable or (want is not None and system == want and hops):
+                        continue
+                    if basis == EDITION:
+                        if last_basis == EDITION:
+                            continue
+                        new_statements, new_groups = statements, groups
+                    else:
+                        group = _group(system_of(hop.target))
+                        if no_statements or weak or statements >= max_statements or group in groups:
+                            continue
+                        if hop.relation is Relation.WRONG and hops:
+                            continue
+                        new_statements, new_groups = statements + 1, groups | {group}
+                target = hop.target
+                if target == source or any(target == frm for frm, _ in steps):
+                    continue
+                new_relation = relation.compose(hop.relation)
+                new_steps = steps + ((node, hop),)
+                if not hops and basis in (STATED, INVERSE):
+                    # the source's own statements are answers as they stand, never pruned
+                    if want is None or system_of(target) == want:
+                        if include_inactive or self.is_active(target):
+                            found.append(_Found(target, new_relation, 1, new_steps))
+                            if want is not None:
+                                best_wanted = 1 if best_wanted is None else min(best_wanted, 1)
+                heapq.heappush(heap, (new_statements, hops + 1, new_relation.rank, tie, target, new_relation,
+                                      new_steps, new_groups))
+                tie += 1
+        return found
+
+    def _fallback(self, source: str, systems, include_inactive: bool, conditional: bool) -> list[Mapping]:
+        """Direct answers of the nearest mapped ancestor, per system, as ``basis="hierarchy"``."""
+        remaining = set(systems)
+        answers: list[Mapping] = []
+        for level in self._ancestor_levels(source, include_inactive):
+            hit: set[str] = set()
+            for ancestor in level:
+                direct = self._answers(ancestor, None, 1, include_inactive, conditional, False)
+                for m in direct:
+                    s = system_of(m.target)
+                    if s in remaining:
+                        hit.add(s)
+                        answers.append(self._inherited(source, ancestor, m))
+            remaining -= hit
+            if not remaining:
+                break
+        return answers
+
+    def _ancestor_levels(self, code: str, include_inactive: bool):
+        """Ancestors of an ORPHA code, nearest first: the Orphanet preferential-parent chain,
+        then breadth-first over every classification."""
+        seen = {code}
+        parent = self._preferential_parent(code)
+        while parent is not None and parent not in seen:
+            seen.add(parent)
+            if include_inactive or self.is_active(parent):
+                yield [parent]
+            parent = self._preferential_parent(parent)
+        frontier, visited = [code], {code}
+        for _ in range(30):
+            level: list[str] = []
+            for child in frontier:
+                for parent in self._orpha_parents(child):
+                    if parent not in visited:
+                        visited.add(parent)
+                        level.append(parent)
+            if not level:
+                return
+            yield [p for p in level if include_inactive or self.is_active(p)]
+            frontier = level
+
+    def _preferential_parent(self, code: str) -> str | None:
+        if code not in self._index:
+            return None
+        value = self.rm.concept(code).attributes.get("preferential_parent")
+        if not value:
+            return None
+        try:
+            return codes.canonical(value, codes.System.ORPHA)
+        except InvalidCodeError:
+            return None
+
+    def _orpha_parents(self, code: str) -> list[str]:
+        if code not in self._index:
+            return []
+        return [p for p in self.rm.parents(code) if p.startswith("ORPHA:")]
+
+    def _inherited(self, source: str, ancestor: str, m: Mapping) -> Mapping:
+        label = self._label(ancestor)
+        name = f"{ancestor} ({label})" if label else ancestor
+        note = f"{source} has no mapping of its own to {system_of(m.target)}; code of its nearest mapped ancestor {name}"
+        up = Mapping(source, ancestor, Relation.NARROWER, basis=HIERARCHY, note=f"{ancestor} is an ancestor of {source}")
+        return Mapping(
+            source=source, target=m.target, relation=Relation.NARROWER.compose(m.relation), icd_relation=None,
+            validated=m.validated, via=(ancestor, *m.via), provenance=m.provenance, published=m.published,
+            qualifier=m.qualifier, basis=HIERARCHY, note="; ".join(x for x in (note, m.note) if x),
+            steps=(up, *(m.steps or (m,))),
+        )
+
+    def _label(self, code: str) -> str:
+        try:
+            return self.rm.concept(code).label
+        except UnknownCodeError:
+            return ""
+
+    # --- steps out of one code -------------------------------------------------------------
+
+    def _adjacent(self, code: str) -> tuple[Hop, ...]:
+        hops = self._adjacent_cache.get(code)
+        if hops is None:
+            hops = self._adjacent_cache[code] = tuple(self._build_adjacent(code))
+        return hops
+
+    def _build_adjacent(self, code: str):
+        for j in self._by_source.get(code, ()):
+            yield Hop(self._target[j], Relation(self._relation[j]), STATED, j, "", is_conditional(self._qualifier[j] or ""))
+        for j in self._by_target.get(code, ()):
+            yield Hop(self._source[j], Relation(self._relation[j]).inverse(), INVERSE, j, "",
+                      is_conditional(self._qualifier[j] or ""))
+        if system_of(code) in _FAMILY:
+            yield from self._bridges(code)
+        if not self.is_active(code):
+            concept = self.rm.concept(code)
+            for r in concept.replaced_by:
+                relation = _REPLACEMENT_RELATION.get(r.relation)
+                if relation is not None:
+                    note = f"{code} is {concept.status}; {r.relation.replace('_', ' ')} {r.target}"
+                    yield Hop(r.target, relation, REPLACEMENT, -1, note)
+
+    def _bridges(self, code: str) -> list[Hop]:
+        system, _, value = code.partition(":")
+        key = value.replace(".", "")
+        hops = []
+        for edition in (_WHO, _SE, _GM):
+            if edition != system:
+                hop = self._bridge(system, value, key, edition)
+                if hop is not None:
+                    hops.append(hop)
+        return hops
+
+    def _bridge(self, system: str, value: str, key: str, edition: str) -> Hop | None:
+        if "-" in key:  # a block range: same range or nothing
+            target = f"{edition}:{key}"
+            return Hop(target, Relation.EXACT, EDITION) if self._in_edition(edition, target) else None
+        k = key[:4] if len(key) == 5 and _GM in (system, edition) else key  # GM 5th digits mean other things
+        while len(k) >= 3:
+            target = f"{edition}:{icd10_display(k)}"
+            if self._in_edition(edition, target):
+                if k == key:
+                    note = self._subdivision_note(target) if edition == _SE else ""
+                    return Hop(target, Relation.EXACT, EDITION, -1, note)
+                what = "fördjupningskod " if system == _SE and key[-1].isalpha() else ""
+                note = (f"{_EDITION_NAMES[system]} {what}{value} is not in {_EDITION_NAMES[edition]}; "
+                        f"joined upward to {target.partition(':')[2]}")
+                return Hop(target, Relation.NARROWER, EDITION, -1, note)
+            k = k[:-1]
+        return None
+
+    def _in_edition(self, edition: str, code: str) -> bool:
+        if edition == _SE:
+            return code in self._index
+        return code in self._index or code in self._by_source or code in self._by_target
+
+    def subdivisions(self, code: str) -> list[str]:
+        """The ICD-10-SE codes one level below an ICD-10-SE code (fördjupningskoder under a
+        4-character code, 4-character codes under a category)."""
+        if self._se_children is None:
+            children: dict[str, list[str]] = {}
+            systems = self.rm._concepts["system"]
+            for c, s in zip(self.rm._concepts["code"], systems):
+                if s == _SE:
+                    key = c[len(_SE) + 1:].replace(".", "")
+                    if 4 <= len(key) <= 5 and "-" not in key:
+                        children.setdefault(f"{_SE}:{icd10_display(key[:-1])}", []).append(c)
+            self._se_children = {k: sorted(v) for k, v in children.items()}
+        return list(self._se_children.get(code, ()))
+
+    def _subdivision_note(self, code: str) -> str:
+        subs = self.subdivisions(code)
+        if not subs:
+            return ""
+        values = [c.partition(":")[2] for c in subs]
+        national = all(len(v.replace(".", "")) == 5 and v[-1].isalpha() for v in values)
+        shown = ", ".join(values[:12]) + (", …" if len(values) > 12 else "")
+        kind = "fördjupningskoder " if national else ""
+        return (f"ICD-10-SE subdivides {code.partition(':')[2]} into {kind}{shown}; "
+                f"the code is given as mapped, choose a subdivision only from the patient's record")
+
+    # --- answers ---------------------------------------------------------------------------
+
+    def _step(self, frm: str, hop: Hop) -> Mapping:
+        if hop.basis in (STATED, INVERSE):
+            inverse = hop.basis == INVERSE
+            m = self._rows.get((hop.row, inverse))
+            if m is None:
+                m = self._rows[(hop.row, inverse)] = self._row(hop.row, inverse)
+            return m
+        return Mapping(frm, hop.target, hop.relation, basis=hop.basis, note=hop.note)
+
+    def _row(self, j: int, inverse: bool) -> Mapping:
+        m = self.rm._mapping(j)
+        stated = Mapping(m.source, m.target, m.relation, m.icd_relation, m.validated, (), m.provenance,
+                         m.published, m.qualifier, basis=STATED)
+        return stated.inverted() if inverse else stated
+
+    def _answer(self, source: str, f: _Found) -> Mapping:
+        steps = [self._step(frm, hop) for frm, hop in f.steps]
+        if len(steps) == 1:
+            return steps[0]
+        statements = [m for m in steps if m.basis in (STATED, INVERSE)]
+        if len(statements) > 1:
+            basis = TRANSITIVE
+        elif any(m.basis == REPLACEMENT for m in steps):
+            basis = REPLACEMENT
+        else:
+            basis = EDITION
+        one = statements[0] if len(statements) == 1 else None
+        last = steps[-1]
+        return Mapping(
+            source=source,
+            target=f.target,
+            relation=f.relation,
+            icd_relation=one.icd_relation if one is not None else None,
+            validated=_validated(statements),
+            via=tuple(frm for frm, _ in f.steps[1:]),
+            provenance=statements[0].provenance if statements else None,
+            published=last.published if last.basis == STATED else "",
+            qualifier=one.qualifier if one is not None else "",
+            basis=basis,
+            note="; ".join(m.note for m in steps if m.note),
+            steps=tuple(steps),
+        )
+
+
+def _validated(statements: list[Mapping]) -> bool | None:
+    values = [m.validated for m in statements]
+    if any(v is False for v in values):
+        return False
+    if values and all(v is True for v in values):
+        return True
+    return None
+
+
+def sort_key(m: Mapping) -> tuple:
+    """Best first: relation, validated, directness, path length, basis, target."""
+    derived = 0 if m.basis in (STATED, INVERSE, "") else (1 if m.basis in (EDITION, REPLACEMENT) else 2)
+    return (m.relation.rank, 0 if m.validated else 1, m.icd_relation is None, derived, len(m.via),
+            _BASIS_ORDER.get(m.basis, 9), m.target)
+
+
+def _ranked(answers: list[Mapping]) -> list[Mapping]:
+    """Sorted best first; one answer per target, except statements of different relations
+    (several releases stating the same relation are given once, the most informative)."""
+    out: list[Mapping] = []
+    statements: set[tuple[str, Relation]] = set()
+    targets: set[str] = set()
+    for m in sorted(answers, key=sort_key):
+        if m.basis in (STATED, INVERSE):
+            key = (m.target, m.relation)
+            if key in statements:
+                continue
+            statements.add(key)
+        elif m.target in targets:
+            continue
+        targets.add(m.target)
+        out.append(m)
+    return out
+
+
+__all__ = ["Crosswalker", "FALLBACK_SYSTEMS", "Hop", "is_conditional", "sort_key", "system_of",
+           "STATED", "INVERSE", "EDITION", "REPLACEMENT", "TRANSITIVE", "HIERARCHY"]

@@ -1,0 +1,374 @@
+"""The attention-information (UMI) assessment.
+
+Swedish records carry *uppmärksamhetsinformation* (UMI): what a clinician must see first. It
+should name a rare disease at diagnosis level. When Orphanet does not name an ICD-10 code as
+the disease's own (an exact mapping and/or ICD relation "specific code"), the ICD-10-SE code is
+only a broad one and UMI needs the ORPHA code (and the SNOMED CT concept where one is mapped).
+
+``assess(rm, code)`` answers for an ORPHA code, for a code that maps to exactly one ORPHA code
+(SNOMED CT, Alpha-ID), and for an ICD code (how many rare diseases it covers, whether it is
+the own code of one of them). ``umi_table(rm)`` lists every active ORPHA disorder with its flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from .crosswalk import EDITION, HIERARCHY, INVERSE, STATED, system_of
+from .errors import UnknownCodeError
+from .model import IcdRelation, Mapping, Relation, Status
+
+if TYPE_CHECKING:
+    from .rare_map import RareMap
+
+_REL = {
+    Relation.EXACT: ("exact", "exakt"),
+    Relation.NARROWER: ("the ICD code is broader", "ICD-koden är bredare"),
+    Relation.BROADER: ("the ICD code is narrower", "ICD-koden är smalare"),
+    Relation.RELATED: ("related", "närliggande"),
+    Relation.UNDECIDED: ("relation not decided by Orphanet", "relationen ej fastställd av Orphanet"),
+    Relation.UNSPECIFIED: ("relation not stated", "relationen anges inte"),
+    Relation.WRONG: ("marked wrong by Orphanet", "markerad som fel av Orphanet"),
+}
+_ICD_REL = {
+    IcdRelation.SPECIFIC: ("specific code", "specifik kod"),
+    IcdRelation.ATTRIBUTED: ("code attributed by Orphanet", "kod tilldelad av Orphanet"),
+    IcdRelation.INCLUSION: ("inclusion term", "inklusionsterm"),
+    IcdRelation.INDEX: ("index term", "indexterm"),
+}
+_STATUS_SV = {
+    Status.OBSOLETE: "föråldrad",
+    Status.DEPRECATED: "avvecklad",
+    Status.NON_RARE: "inte sällsynt i Europa",
+    Status.INACTIVE: "inaktiv",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UmiAssessment:
+    """Whether a diagnosis has its own ICD code, and what UMI should carry.
+
+    ``code`` is the assessed code: the ORPHA code, or the code asked about when it maps to no
+    or several rare diseases. ``query`` is the code as asked (canonical). ``icd10`` holds WHO
+    ICD-10 codes as Orphanet maps them; ``icd10se``/``icd11``/``snomed`` the candidates in those
+    systems with their relations (hierarchy fallbacks marked ``basis="hierarchy"``).
+    ``recommended`` lists, in order, the codes UMI should carry; ``reason`` says why, in
+    Swedish (``"sv"``) and English (``"en"``). For a code other than ORPHA, ``covers`` holds
+    the rare diseases it maps to and ``specific_to`` those for which it is the own code.
+    """
+
+    code: str
+    label: str
+    query: str
+    specific_icd10: bool
+    specific_icd11: bool
+    needs_attention: bool
+    icd10: tuple[Mapping, ...] = ()
+    icd10se: tuple[Mapping, ...] = ()
+    icd11: tuple[Mapping, ...] = ()
+    snomed: tuple[Mapping, ...] = ()
+    recommended: tuple[str, ...] = ()
+    reason: dict[str, str] = field(default_factory=dict)
+    covers: tuple[Mapping, ...] = ()
+    specific_to: tuple[str, ...] = ()
+
+    @property
+    def rare_diseases(self) -> int:
+        """How many rare diseases (distinct ORPHA codes) the asked code covers."""
+        return len({m.target for m in self.covers})
+
+    @property
+    def specific_to_one(self) -> bool:
+        """True when the asked code is the own code of exactly one rare disease."""
+        return len(self.specific_to) == 1
+
+
+def is_specific(m: Mapping) -> bool:
+    """Orphanet says the ICD code is the disease's own: exact mapping and/or ICD relation specific."""
+    return m.basis == STATED and (m.relation is Relation.EXACT or m.icd_relation is IcdRelation.SPECIFIC)
+
+
+def _covers_specifically(m: Mapping) -> bool:
+    """An ICD (or other) code → ORPHA answer saying the code is the disease's own code."""
+    if m.relation in (Relation.EXACT, Relation.NARROWER):
+        return True
+    return m.icd_relation is IcdRelation.SPECIFIC and m.relation is Relation.BROADER
+
+
+class Assessor:
+    """UMI assessments over one RareMap, cached per code."""
+
+    def __init__(self, rm: RareMap) -> None:
+        self.rm = rm
+        self.cw = rm.crosswalker
+        self._cache: dict[str, UmiAssessment] = {}
+
+    def assess(self, code: str) -> UmiAssessment:
+        """The UMI assessment of ``code`` (any spelling of any system)."""
+        source = self.cw.resolve(code)
+        hit = self._cache.get(source)
+        if hit is None:
+            hit = self._cache[source] = self._assess(source)
+        return hit
+
+    def has_specific_icd10(self, orpha: str) -> bool:
+        """Cheap check: does Orphanet state an exact or specific ICD-10 code for ``orpha``?"""
+        cols = self.rm._mappings
+        targets, relations, icd = cols["target"], cols["relation"], cols["icd_relation"]
+        return any(targets[j].startswith("ICD10:") and (relations[j] == "exact" or icd[j] == "specific")
+                   for j in self.rm._by_source.get(orpha, ()))
+
+    def _assess(self, source: str) -> UmiAssessment:
+        system = system_of(source)
+        if system == "ORPHA":
+            return self._orpha(source, source)
+        covers = tuple(m for m in self.cw.crosswalk(source, "ORPHA") if m.basis != HIERARCHY)
+        diseases = list(dict.fromkeys(m.target for m in covers))
+        if system in ("SCTID", "ALPHAID") and len(diseases) == 1:
+            return self._orpha(diseases[0], source)
+        return self._coverage(source, covers)
+
+    # --- an ORPHA code ---------------------------------------------------------------------
+
+    def _orpha(self, orpha: str, query: str, announce: bool = True) -> UmiAssessment:
+        pre_en: list[str] = []
+        pre_sv: list[str] = []
+        if query != orpha and announce:
+            pre_en.append(f"{query} maps to {orpha}.")
+            pre_sv.append(f"{query} mappas till {orpha}.")
+        concept = self._concept(orpha)
+        assessed = orpha
+        if concept is not None and not concept.active:
+            strong = [r.target for r in concept.replaced_by if r.strong]
+            status_sv = _STATUS_SV.get(concept.status, "inaktiv")
+            if strong:
+                assessed = strong[0]
+                pre_en.append(f"{orpha} is {concept.status}; assessed as its replacement {assessed}.")
+                pre_sv.append(f"{orpha} är {status_sv}; bedöms som ersättaren {assessed}.")
+            else:
+                pre_en.append(f"{orpha} is {concept.status} and has no replacement.")
+                pre_sv.append(f"{orpha} är {status_sv} och saknar ersättare.")
+        label = self._label(assessed)
+        name = f"{label} ({assessed})" if label else assessed
+        icd10 = tuple(self.cw.crosswalk(assessed, "ICD10"))
+        icd10se = tuple(self.cw.crosswalk(assessed, "ICD10SE"))
+        icd11 = tuple(self.cw.crosswalk(assessed, "ICD11"))
+        snomed = tuple(self.cw.crosswalk(assessed, "SCTID"))
+        own10 = [m for m in icd10 if is_specific(m)]
+        own11 = [m for m in icd11 if is_specific(m)]
+        own_keys = {_key(m.target) for m in own10}
+        se_own = [m for m in icd10se if _key(m.target) in own_keys and m.relation is not Relation.RELATED]
+        concepts = [m.target for m in snomed
+                    if m.basis in (STATED, INVERSE) and m.relation in (Relation.EXACT, Relation.UNSPECIFIED)]
+        specific10, specific11 = bool(own10), bool(own11)
+        sct_en = "".join(f" and SNOMED CT {c}" for c in _codes(concepts))
+        sct_sv = "".join(f" och SNOMED CT {c}" for c in _codes(concepts))
+        if specific10:
+            icd_codes = _codes([m.target for m in se_own] or [m.target for m in own10])
+            recommended = (*icd_codes, assessed, *concepts)
+            shown = _list(_values(icd_codes))
+            edition = "ICD-10-SE" if se_own else "ICD-10"
+            verb = "identifies" if len(icd_codes) == 1 else "identify"
+            en = (f"Orphanet names ICD-10 {_describe(own10, 0)} as the own code of {name}. {edition} {shown} "
+                  f"{verb} the diagnosis; the attention information needs no other code (the ORPHA code may be added).")
+            sv = (f"Orphanet anger ICD-10 {_describe(own10, 1)} som egen kod för {name}. {edition} {shown} "
+                  f"identifierar diagnosen; uppmärksamhetsinformationen behöver ingen annan kod (ORPHA-koden kan läggas till).")
+        else:
+            recommended = (assessed, *concepts)
+            se = _list(_values(_codes([m.target for m in icd10se]))) if icd10se else ""
+            inherited = [m for m in icd10 if m.basis == HIERARCHY]
+            if inherited:
+                ancestor = inherited[0].via[0]
+                en = (f"{name} has no ICD-10 mapping of its own; its nearest mapped ancestor {ancestor} is coded "
+                      f"{_describe(inherited, 0, relation=False)}, which is broader.")
+                sv = (f"{name} har ingen egen ICD-10-mappning; närmaste överordnade begrepp med kod, {ancestor}, kodas "
+                      f"{_describe(inherited, 1, relation=False)}, som är bredare.")
+            elif icd10:
+                en = f"Orphanet names no ICD-10 code as the own code of {name}; it maps it to {_describe(icd10, 0)}."
+                sv = f"Orphanet anger ingen ICD-10-kod som egen kod för {name}; den mappas till {_describe(icd10, 1)}."
+            else:
+                en = f"No ICD-10 code is known for {name} in the loaded releases."
+                sv = f"Ingen ICD-10-kod är känd för {name} i de inlästa utgåvorna."
+            en += f" Record {assessed}{sct_en} in the attention information"
+            sv += f" Ange {assessed}{sct_sv} i uppmärksamhetsinformationen"
+            en += f"; ICD-10-SE {se} alone does not identify the disease." if se else "."
+            sv += f"; ICD-10-SE {se} ensam identifierar inte sjukdomen." if se else "."
+        subdivided = [(m.target, subs) for m in icd10se if (subs := self.cw.subdivisions(m.target))
+                      and m.relation is not Relation.RELATED]
+        for target, subs in subdivided[:3]:
+            listed = _list(_values(subs))
+            if specific10:
+                en += f" ICD-10-SE subdivides {_value(target)} into {listed}; choose one only from the patient's record."
+                sv += f" ICD-10-SE delar upp {_value(target)} i {listed}; välj en sådan endast utifrån patientens journal."
+            else:
+                en += f" ICD-10-SE subdivides {_value(target)} into {listed}; check whether one of them names the disease."
+                sv += f" ICD-10-SE delar upp {_value(target)} i {listed}; kontrollera om någon av dem anger sjukdomen."
+        if specific11:
+            en += f" In ICD-11, {_list(_values(_codes([m.target for m in own11])))} is its own code."
+            sv += f" I ICD-11 är {_list(_values(_codes([m.target for m in own11])))} dess egen kod."
+        elif icd11:
+            en += f" In ICD-11 it maps to {_describe(icd11, 0)}, not as its own code."
+            sv += f" I ICD-11 mappas den till {_describe(icd11, 1)}, inte som egen kod."
+        return UmiAssessment(
+            code=assessed, label=label, query=query, specific_icd10=specific10, specific_icd11=specific11,
+            needs_attention=not specific10, icd10=icd10, icd10se=icd10se, icd11=icd11, snomed=snomed,
+            recommended=tuple(dict.fromkeys(recommended)),
+            reason={"sv": " ".join([*pre_sv, sv]), "en": " ".join([*pre_en, en])},
+        )
+
+    # --- a code that is not ORPHA: which rare diseases it covers ---------------------------
+
+    def _coverage(self, source: str, covers: tuple[Mapping, ...]) -> UmiAssessment:
+        diseases = list(dict.fromkeys(m.target for m in covers))
+        specific_to = tuple(dict.fromkeys(m.target for m in covers if _covers_specifically(m)))
+        n = len(diseases)
+        label = self._label(source)
+        if len(specific_to) == 1:
+            base = self._orpha(specific_to[0], source, announce=False)
+            en = (f"{source} is the own code of one rare disease, {base.code}"
+                  f"{f' ({base.label})' if base.label else ''}; it covers {_n(n, 'rare disease', 'rare diseases')} in all.")
+            sv = (f"{source} är egen kod för en sällsynt sjukdom, {base.code}"
+                  f"{f' ({base.label})' if base.label else ''}; totalt omfattar koden {_n(n, 'sällsynt sjukdom', 'sällsynta sjukdomar')}.")
+            return replace(base, code=source, label=label, query=source, covers=covers, specific_to=specific_to,
+                           reason={"sv": f"{sv} {base.reason['sv']}", "en": f"{en} {base.reason['en']}"})
+        system = system_of(source)
+        icd10 = tuple(self.cw.crosswalk(source, "ICD10")) if system != "ICD10" else ()
+        icd10se = tuple(self.cw.crosswalk(source, "ICD10SE")) if system != "ICD10SE" else ()
+        icd11 = tuple(self.cw.crosswalk(source, "ICD11")) if system != "ICD11" else ()
+        if not n:
+            en = (f"No rare disease (ORPHA code) is mapped to {source} in the loaded releases; "
+                  f"it needs no rare-disease attention coding.")
+            sv = (f"Ingen sällsynt sjukdom (ORPHA-kod) är mappad till {source} i de inlästa utgåvorna; "
+                  f"koden behöver ingen kompletterande kodning för sällsynt sjukdom.")
+        elif n == 1:
+            disease = diseases[0]
+            label1 = self._label(disease)
+            named = f"{disease} ({label1})" if label1 else disease
+            en = (f"{source} covers one rare disease, {named}, and is not its own code. When the patient has it, "
+                  f"record {disease} (and its SNOMED CT concept) in the attention information.")
+            sv = (f"{source} omfattar en sällsynt sjukdom, {named}, men är inte dess egen kod. Om patienten har den, "
+                  f"ange {disease} (och dess SNOMED CT-begrepp) i uppmärksamhetsinformationen.")
+        else:
+            en = f"{source} covers {n} rare diseases (ORPHA codes)"
+            sv = f"{source} omfattar {n} sällsynta sjukdomar (ORPHA-koder)"
+            if specific_to:
+                shown = _list(_codes(list(specific_to)))
+                en += f" and is the own code of {len(specific_to)} of them ({shown}), so it does not identify one disease."
+                sv += f" och är egen kod för {len(specific_to)} av dem ({shown}), så den identifierar inte en sjukdom."
+            else:
+                en += " and is the own code of none of them."
+                sv += " och är inte egen kod för någon av dem."
+            en += (" When the patient has one of them, record its ORPHA code (and SNOMED CT concept) "
+                   "in the attention information.")
+            sv += (" Om patienten har någon av dem, ange dess ORPHA-kod (och SNOMED CT-begrepp) "
+                   "i uppmärksamhetsinformationen.")
+        return UmiAssessment(
+            code=source, label=label, query=source, specific_icd10=False, specific_icd11=False,
+            needs_attention=bool(n), icd10=icd10, icd10se=icd10se, icd11=icd11, snomed=(),
+            recommended=(), reason={"sv": sv, "en": en}, covers=covers, specific_to=specific_to,
+        )
+
+    def _concept(self, code: str):
+        try:
+            return self.rm.concept(code)
+        except UnknownCodeError:
+            return None
+
+    def _label(self, code: str) -> str:
+        concept = self._concept(code)
+        return concept.label if concept is not None else ""
+
+
+def _key(code: str) -> str:
+    return code.partition(":")[2].replace(".", "")
+
+
+def _codes(found: list[str]) -> list[str]:
+    return list(dict.fromkeys(found))
+
+
+def _value(code: str) -> str:
+    """The code without its system prefix, for sentences that name the system."""
+    return code.partition(":")[2] or code
+
+
+def _values(found: list[str]) -> list[str]:
+    return [_value(c) for c in found]
+
+
+def _list(items: list[str], limit: int = 8) -> str:
+    shown = items[:limit]
+    more = f" (+{len(items) - limit})" if len(items) > limit else ""
+    return ", ".join(shown) + more
+
+
+def _n(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _describe(maps: tuple[Mapping, ...] | list[Mapping], lang: int, *, relation: bool = True, limit: int = 6) -> str:
+    """``Q77.3 (the ICD code is broader, code attributed by Orphanet)``, one entry per code."""
+    parts = []
+    seen: set[str] = set()
+    for m in maps:
+        if m.target in seen:
+            continue
+        seen.add(m.target)
+        words = [_REL[m.relation][lang]] if relation else []
+        if m.icd_relation is not None:
+            words.append(_ICD_REL[m.icd_relation][lang])
+        if m.basis not in (STATED, INVERSE, EDITION, HIERARCHY):
+            words.append("derived" if lang == 0 else "härledd")
+        value = m.target.partition(":")[2]
+        parts.append(f"{value} ({', '.join(words)})" if words else value)
+    more = f" (+{len(parts) - limit})" if len(parts) > limit else ""
+    return ", ".join(parts[:limit]) + more
+
+
+UMI_KINDS = ("disorder", "subtype")
+
+
+def umi_table(rm: RareMap, kinds: tuple[str, ...] | None = UMI_KINDS) -> pa.Table:
+    """Every active ORPHA code of ``kinds`` (Orphanet classification level; None = all) with its
+    UMI flags, ICD/SNOMED candidates and the recommendation, one row per ORPHA code."""
+    assessor = rm.umi_assessor
+    cols: dict[str, list] = {name: [] for name in (
+        "orpha", "label", "kind", "specific_icd10", "specific_icd11", "needs_attention", "icd10", "icd10_relation",
+        "icd10se", "icd11", "icd11_relation", "snomed", "recommended", "reason_sv", "reason_en")}
+    for concept in rm.concepts("ORPHA", active_only=True):
+        if kinds is not None and concept.kind and concept.kind not in kinds:
+            continue
+        a = assessor.assess(concept.code)
+        cols["orpha"].append(concept.code)
+        cols["label"].append(concept.label)
+        cols["kind"].append(concept.kind)
+        cols["specific_icd10"].append(a.specific_icd10)
+        cols["specific_icd11"].append(a.specific_icd11)
+        cols["needs_attention"].append(a.needs_attention)
+        cols["icd10"].append([m.target for m in a.icd10])
+        cols["icd10_relation"].append([_relation_text(m) for m in a.icd10])
+        cols["icd10se"].append([m.target for m in a.icd10se])
+        cols["icd11"].append([m.target for m in a.icd11])
+        cols["icd11_relation"].append([_relation_text(m) for m in a.icd11])
+        cols["snomed"].append([m.target for m in a.snomed])
+        cols["recommended"].append(list(a.recommended))
+        cols["reason_sv"].append(a.reason["sv"])
+        cols["reason_en"].append(a.reason["en"])
+    strings = pa.list_(pa.string())
+    types = {"specific_icd10": pa.bool_(), "specific_icd11": pa.bool_(), "needs_attention": pa.bool_(),
+             "icd10": strings, "icd10_relation": strings, "icd10se": strings, "icd11": strings,
+             "icd11_relation": strings, "snomed": strings, "recommended": strings}
+    return pa.table({name: pa.array(values, types.get(name, pa.string())) for name, values in cols.items()})
+
+
+def _relation_text(m: Mapping) -> str:
+    """``narrower/attributed`` (+ ``/hierarchy`` for an inherited code)."""
+    parts = [str(m.relation)]
+    if m.icd_relation is not None:
+        parts.append(str(m.icd_relation))
+    if m.basis == HIERARCHY:
+        parts.append(HIERARCHY)
+    return "/".join(parts)

@@ -1,0 +1,196 @@
+"""Crosswalks: direct and inverse statements, ICD-10 edition bridges, chains, hierarchy fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from crosswalk_fixtures import everything
+from raremap.crosswalk import is_conditional
+from raremap.errors import InvalidCodeError, UnknownCodeError
+from raremap.model import IcdRelation, Relation
+
+R = Relation
+
+
+@pytest.fixture
+def rm(make_map):
+    return make_map(*everything())
+
+
+def _targets(maps):
+    return [m.target for m in maps]
+
+
+def test_orphanet_statements_come_out_unchanged(rm) -> None:
+    [icd10] = rm.crosswalk("ORPHA:166024", "ICD10")
+    assert (icd10.target, icd10.relation, icd10.icd_relation, icd10.validated) == (
+        "ICD10:Q77.3", R.NARROWER, IcdRelation.ATTRIBUTED, True)
+    assert icd10.basis == "stated" and icd10.via == () and icd10.published == "Q77.3"
+    assert icd10.provenance.file == "en_product1.xml"
+    [icd11] = rm.crosswalk("ORPHA:166024", "ICD11")
+    assert (icd11.target, icd11.relation, icd11.icd_relation) == ("ICD11:LD24.61", R.NARROWER, IcdRelation.INDEX)
+
+
+def test_direct_orphanet_icd11_beats_the_derived_chain(rm) -> None:
+    # formats.md §8 rule 4: Q77.3 -> LD24.04 in the WHO table must not be offered for ORPHA:166024
+    assert _targets(rm.crosswalk("ORPHA:166024", "ICD11")) == ["ICD11:LD24.61"]
+    assert "ICD11:LD24.04" not in _targets(rm.crosswalk("ORPHA:166024"))
+
+
+def test_exact_specific_and_best_first(rm) -> None:
+    maps = rm.crosswalk("ORPHA:558")
+    assert maps[0].relation is R.EXACT
+    assert [m.relation.rank for m in maps] == sorted(m.relation.rank for m in maps)
+    by_target = {m.target: m for m in maps}
+    assert by_target["ICD10:Q87.4"].icd_relation is IcdRelation.SPECIFIC
+    assert by_target["ICD11:LD28.01"].basis == "stated"
+    se = by_target["ICD10SE:Q87.4"]
+    assert (se.relation, se.basis, se.via) == (R.EXACT, "edition", ("ICD10:Q87.4",))
+    assert se.icd_relation is IcdRelation.SPECIFIC and se.provenance.file == "en_product1.xml"
+    assert [s.basis for s in se.steps] == ["stated", "edition"]
+
+
+def test_who_code_subdivided_in_icd10se_is_kept_with_a_note(rm) -> None:
+    [se] = rm.crosswalk("ORPHA:355", "ICD10SE")
+    assert se.target == "ICD10SE:E75.2"  # never silently E75.2A
+    assert se.relation is R.NARROWER
+    assert "fördjupningskoder E75.2A, E75.2W" in se.note
+
+
+def test_fordjupningskod_joins_upward_as_narrower(rm) -> None:
+    [who] = rm.crosswalk("ICD10SE:E75.2A", "ICD10")
+    assert (who.target, who.relation, who.basis) == ("ICD10:E75.2", R.NARROWER, "edition")
+    # and on to the ORPHA code mapped to E75.2: narrower∘broader = related
+    [orpha] = rm.crosswalk("ICD10SE:E75.2A", "ORPHA")
+    assert (orpha.target, orpha.relation, orpha.via) == ("ORPHA:355", R.RELATED, ("ICD10:E75.2",))
+
+
+def test_same_code_bridges_both_ways(rm) -> None:
+    assert [(m.target, m.relation) for m in rm.crosswalk("ICD10:Q87.4", "ICD10SE")] == [("ICD10SE:Q87.4", R.EXACT)]
+    assert [(m.target, m.relation) for m in rm.crosswalk("ICD10SE:Q87.4", "ICD10")] == [("ICD10:Q87.4", R.EXACT)]
+
+
+def test_icd10gm_joins_only_same_key_codes(rm) -> None:
+    maps = rm.crosswalk("ICD10GM:Q87.4", "ICD10SE")
+    assert [(m.target, m.relation) for m in maps] == [("ICD10SE:Q87.4", R.EXACT)]
+    # a GM 5-character code is never exact: it joins upward to the 4-character code
+    [se] = rm.crosswalk("ICD10GM:C88.00", "ICD10SE")
+    assert (se.target, se.relation, se.basis) == ("ICD10SE:C88.0", R.NARROWER, "edition")
+    assert "C88.00 is not in ICD-10-SE" in se.note
+    # Alpha-ID-SE's ORPHA code reaches ICD-10-SE the same way
+    [chain] = rm.crosswalk("ORPHA:33226", "ICD10SE")
+    assert (chain.target, chain.relation, chain.via) == ("ICD10SE:C88.0", R.UNSPECIFIED, ("ICD10GM:C88.00",))
+
+
+def test_reverse_one_to_many_with_inverted_relation(rm) -> None:
+    maps = rm.crosswalk("Q87.8", "ORPHA")  # bare code: read as ICD-10-SE
+    assert {m.target for m in maps} == {"ORPHA:63", "ORPHA:127"}
+    orphanet = [m for m in maps if m.icd_relation is IcdRelation.ATTRIBUTED]
+    assert {m.relation for m in orphanet} == {R.BROADER}  # Orphanet NTBT read from the ICD side
+    assert all(m.via == ("ICD10:Q87.8",) for m in orphanet)
+
+
+def test_alpha_id_mappings_invert(rm) -> None:
+    [alpha] = rm.crosswalk("ORPHA:558", "ALPHAID")
+    assert (alpha.target, alpha.relation, alpha.basis) == ("ALPHAID:I19094", R.EXACT, "inverse")
+    gm = {(m.target, m.relation, m.basis) for m in rm.crosswalk("ORPHA:558", "ICD10GM")}
+    assert ("ICD10GM:Q87.4", R.UNSPECIFIED, "inverse") in gm  # as Alpha-ID-SE states it, inverted
+    assert ("ICD10GM:Q87.4", R.EXACT, "edition") in gm  # Orphanet's exact Q87.4, same key in GM
+    [back] = rm.crosswalk("ALPHAID:I19094", "ORPHA")
+    assert (back.target, back.relation, back.basis) == ("ORPHA:558", R.EXACT, "stated")
+
+
+def test_who_tables_round_trip(rm) -> None:
+    [forward] = rm.crosswalk("ICD10:Q87.4", "ICD11")
+    assert (forward.target, forward.relation, forward.basis) == ("ICD11:LD28.01", R.UNSPECIFIED, "stated")
+    back = rm.crosswalk("ICD11:LD28.01", "ICD10")
+    assert [m.target for m in back] == ["ICD10:Q87.4"]
+    assert forward.provenance.file == "10To11MapToOneCategory.txt"
+
+
+def test_snomed_extended_map_unconditional_rules_only(rm) -> None:
+    assert _targets(rm.crosswalk("SCTID:703273002", "ICD10")) == ["ICD10:I50.9"]  # group 2 left out
+    assert _targets(rm.crosswalk("SCTID:364006", "ICD10")) == ["ICD10:I50.1"]  # OTHERWISE TRUE kept, IFA not
+    assert set(_targets(rm.crosswalk("SCTID:364006", "ICD10", conditional=True))) == {"ICD10:I50.0", "ICD10:I50.1"}
+    assert set(_targets(rm.crosswalk("SCTID:703273002", "ICD10", conditional=True))) == {"ICD10:I50.9", "ICD10:I25.1"}
+
+
+def test_is_conditional() -> None:
+    assert not is_conditional("group=1;priority=1;rule=TRUE;advice=ALWAYS Q99.9")
+    assert not is_conditional("group=1;priority=2;rule=OTHERWISE TRUE;advice=ALWAYS I50.1")
+    assert is_conditional("group=2;priority=1;rule=TRUE;advice=ALWAYS I25.1")
+    assert is_conditional("group=1;priority=1;rule=IFA 248153007 | Male (finding) |;advice=IF MALE CHOOSE N48.8")
+    assert not is_conditional("role=primary")
+
+
+def test_transitive_chain_composes_and_keeps_the_path(rm) -> None:
+    [se] = rm.crosswalk("SCTID:19346006", "ICD10SE")
+    assert se.target == "ICD10SE:Q87.4"
+    assert se.basis == "transitive" and se.via == ("ORPHA:558", "ICD10:Q87.4")
+    assert se.relation is R.UNSPECIFIED  # the SNOMED CT map states no relation: nothing better can follow
+    assert [s.basis for s in se.steps] == ["stated", "stated", "edition"]
+    assert rm.crosswalk("SCTID:19346006", "ICD10SE", transitive=False) == []
+    assert rm.crosswalk("SCTID:19346006", "ICD10SE", max_hops=1) == []
+
+
+def test_paths_never_reenter_a_system(rm) -> None:
+    # ORPHA:63 -> Q87.8 -> ORPHA:127 would be a sibling, not a mapping
+    assert all(not m.target.startswith("ORPHA:") for m in rm.crosswalk("ORPHA:63"))
+
+
+def test_hierarchy_fallback_is_marked(rm) -> None:
+    [m] = rm.crosswalk("ORPHA:284963", "ICD10")
+    assert (m.target, m.relation, m.basis) == ("ICD10:Q87.4", R.NARROWER, "hierarchy")
+    assert m.via[0] == "ORPHA:558" and "nearest mapped ancestor ORPHA:558" in m.note
+    assert m.icd_relation is None  # the ancestor's ICD relation is not the subtype's
+    [se] = rm.crosswalk("ORPHA:284963", "ICD10SE")
+    assert (se.target, se.relation, se.basis) == ("ICD10SE:Q87.4", R.NARROWER, "hierarchy")
+    assert rm.crosswalk("ORPHA:284963", "ICD10", hierarchy=False) == []
+
+
+def test_inactive_code_resolves_through_its_replacement(rm) -> None:
+    maps = rm.crosswalk("ORPHA:99715")
+    [moved] = [m for m in maps if m.target == "ORPHA:284963"]
+    assert (moved.relation, moved.basis) == (R.NARROWER, "replacement")
+    [icd] = [m for m in maps if m.target == "ICD10:Q87.4"]
+    assert icd.via[:2] == ("ORPHA:284963", "ORPHA:558") and "deprecated" in icd.note
+    assert rm.crosswalk("ORPHA:99715", "ORPHA")[0].target == "ORPHA:284963"
+
+
+def test_inactive_targets_resolve_to_their_replacement(rm) -> None:
+    # Alpha-ID-SE 2020 names ORPHA:850, deprecated by 2023 and moved to ORPHA:182050
+    [m] = rm.crosswalk("ALPHAID:I67050", "ORPHA")
+    assert (m.target, m.relation, m.via, m.basis) == ("ORPHA:182050", R.NARROWER, ("ORPHA:850",), "replacement")
+    assert "ORPHA:850 is deprecated; moved to ORPHA:182050" in m.note
+    with_inactive = {m.target for m in rm.crosswalk("ALPHAID:I67050", "ORPHA", include_inactive=True)}
+    assert "ORPHA:850" in with_inactive
+
+
+def test_unknown_and_invalid_codes(rm) -> None:
+    with pytest.raises(UnknownCodeError):
+        rm.crosswalk("ORPHA:999999")
+    with pytest.raises(InvalidCodeError):
+        rm.crosswalk("not a code")
+    with pytest.raises(InvalidCodeError):
+        rm.crosswalk("ORPHA:558", to="NOSUCHSYSTEM")
+
+
+def test_shared_product1_relations_unchanged(shared_data, tmp_path) -> None:
+    from raremap.sources import orphanet
+    from raremap.sources.base import BuildReport, ReadContext
+
+    from raremap import snapshot
+    from raremap.build import Compiler
+    from raremap.rare_map import RareMap
+
+    folder = shared_data / "orphanet" / "fixtures_orphanet_link_2025"
+    compiler = Compiler()
+    for reader in orphanet.READERS:
+        for group in reader.find(sorted(folder.iterdir())):
+            compiler.add(reader.read(tuple(group), ReadContext(root=folder, report=BuildReport())), reader=reader.name)
+    rm = RareMap(snapshot.read(snapshot.write(compiler.compile(), tmp_path / "snap")))
+    stated = {(m.target, m.relation, m.icd_relation, m.validated) for m in rm.mappings("ORPHA:166024")}
+    got = {(m.target, m.relation, m.icd_relation, m.validated) for m in rm.crosswalk("ORPHA:166024")}
+    assert ("ICD10:Q77.3", R.NARROWER, IcdRelation.ATTRIBUTED, True) in got
+    assert ("ICD11:LD24.61", R.NARROWER, IcdRelation.INDEX, True) in got
+    assert stated <= got  # every statement, as stated
