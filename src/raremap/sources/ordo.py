@@ -48,18 +48,19 @@ and Mappings.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codes import System, parse
+from ..codes import System
 from ..errors import InvalidCodeError, ReleaseFormatError
 from ..model import (
     Concept, Edge, IcdRelation, Mapping, Provenance, Record, Relation, Release, Replacement, Status, Term, TermKind,
 )
 from .base import ReadContext, repair_text, sniff_xml_root, stem
+from .orphanet_vocab import RELATION_TOKENS, clean_definition, icd_relation_word, reference_target
+from .orphanet_xml import strip_inactive_prefix
 from .owlxml import OWL, RDFS, BlankRef, Literal, Node, iter_nodes
 
 ORDO_NS = "http://www.orpha.net/ORDO/"
@@ -131,16 +132,9 @@ _NOTATION = re.compile(r"^ORPHA:(\d{1,7})$")
 _IRI_CODE = re.compile(r"^http://www\.orpha\.net/ORDO/Orphanet_(\d{1,7})$")
 _REASON_CODE = re.compile(r"Orphanet_(\d{1,7})\b")
 _INACTIVE_LABEL = (("OBSOLETE:", Status.OBSOLETE), ("NON RARE IN EUROPE:", Status.NON_RARE))
-_INACTIVE_PREFIX = re.compile(r"^(?:OBSOLETE|NON RARE IN EUROPE)\s*:\s*")
-_HTML_TAG = re.compile(r"</?(?:i|b|u|em|strong|sup|sub|br|p|span|a|ul|ol|li|div|font)\b[^<>]*>", re.I)
-_SPACES = re.compile(r"\s+")
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 _ECO_LINE = re.compile(r"^[\s\-–•]*([^\s(]+)")
 
-_PRECISION = {"E": Relation.EXACT, "NTBT": Relation.NARROWER, "BTNT": Relation.BROADER,
-              "W": Relation.WRONG, "ND": Relation.UNDECIDED}
-_ICD_WORDS = {"specific": IcdRelation.SPECIFIC, "attributed": IcdRelation.ATTRIBUTED,
-              "inclusion": IcdRelation.INCLUSION, "index": IcdRelation.INDEX}
 
 
 @dataclass(slots=True)
@@ -465,7 +459,7 @@ class _Interpreter:
             self.ctx.report.skip(self.file, where, "clinical entity without rdfs:label")
             return None
         status = self._status(cls, raw_label)
-        label = _strip_prefix(raw_label, not status.is_active)
+        label = strip_inactive_prefix(raw_label, not status.is_active)
         synonyms: list[Term] = []
         seen = {label}
         for syn in cls.synonyms:
@@ -524,7 +518,7 @@ class _Interpreter:
             chosen = next((d for d in cls.definitions if d.text), None)
         if chosen is None:
             return None
-        value = _SPACES.sub(" ", html.unescape(_HTML_TAG.sub("", repair_text(chosen.text)))).strip()
+        value = clean_definition(repair_text(chosen.text))
         return value or None
 
     def _status(self, cls: _Class, label: str) -> Status:
@@ -607,20 +601,12 @@ class _Interpreter:
         if not sep or not source or not reference:
             self.ctx.report.skip(self.file, position, "hasDbXref without a <source>:<reference> form")
             return None
-        qualifier = ""
-        key = source.upper().replace(" ", "")
-        if key in ("ICD-10", "ICD10", "ICD-11", "ICD11"):
-            system = System.ICD10 if "10" in key else System.ICD11
-            try:
-                parsed = parse(reference, system)
-            except InvalidCodeError as err:
-                self.ctx.report.skip(self.file, position, f"{source} reference is not a code: {err.reason}")
-                return None
-            target = str(parsed)
-            if parsed.marker:
-                qualifier = f"marker={parsed.marker}"
-        else:
-            target = f"{source.replace(' ', '')}:{reference}"
+        try:
+            target, marker = reference_target(source, reference)
+        except InvalidCodeError as err:
+            self.ctx.report.skip(self.file, position, f"{source} reference is not a code: {err.reason}")
+            return None
+        qualifier = f"marker={marker}" if marker else ""
         relation, icd = _annotation(self.doc.xref_notes.get((iri, xref), ()))
         return Mapping(
             source=code,
@@ -644,16 +630,11 @@ def _annotation(notes: Sequence[str]) -> tuple[Relation, IcdRelation | None]:
             if not m:
                 continue
             token = m.group(1).rstrip(".:,;")
-            if relation is None and token in _PRECISION:
-                relation = _PRECISION[token]
-            elif icd is None and token.lower() in _ICD_WORDS:
-                icd = _ICD_WORDS[token.lower()]
+            if relation is None and token in RELATION_TOKENS:
+                relation = RELATION_TOKENS[token]
+            elif icd is None and icd_relation_word(token) is not None:
+                icd = icd_relation_word(token)
     return relation or Relation.UNSPECIFIED, icd
-
-
-def _strip_prefix(label: str, inactive: bool) -> str:
-    stripped = _INACTIVE_PREFIX.sub("", label, count=1)
-    return stripped or label
 
 
 READER = OrdoReader()

@@ -33,16 +33,16 @@ Decisions (formats.md §1.3–1.5, checked against the 2023 EN pack):
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
-from ..codes import System, parse
+from ..codes import System
 from ..errors import InvalidCodeError
 from ..model import Concept, IcdRelation, Mapping, Provenance, Record, Relation, Replacement, Status, Term, TermKind
 from .base import ReadContext, text
+from .orphanet_vocab import RELATION_TOKENS, clean_definition, icd_relation_word, reference_target
 from .orphanet_xml import orpha, strip_inactive_prefix
 
 DEFINITION_SECTION = "16907"
@@ -60,25 +60,13 @@ _TYPE_LEVELS = {
 _FLAG_BITS = {"475": 1, "456": 32, "461": 1024, "495": 8192}
 BIT_NON_RARE, BIT_DEPRECATED, BIT_OBSOLETE_RESOURCES, BIT_INACTIVE = 32, 256, 1024, 8192
 
-_RELATION_TOKENS = {
-    "E": Relation.EXACT, "NTBT": Relation.NARROWER, "BTNT": Relation.BROADER,
-    "W": Relation.WRONG, "ND": Relation.UNDECIDED,
-}
 _RELATION_IDS = {"21527": Relation.EXACT, "21534": Relation.NARROWER, "21541": Relation.BROADER}
-_ICD_STEMS = (
-    (("specific", "spécifique", "spezifisch", "específic", "specifico"), IcdRelation.SPECIFIC),
-    (("attribu", "atribu", "zugeordnet", "zugewiesen"), IcdRelation.ATTRIBUTED),
-    (("inclusion", "inklusion", "inclusión", "inclusione", "einschluss"), IcdRelation.INCLUSION),
-    (("index", "índice", "indice"), IcdRelation.INDEX),
-)
 _ICD_IDS = {"21604": IcdRelation.ATTRIBUTED, "21597": IcdRelation.INDEX}
 _VALIDATED_ID = "21611"
 _VALIDATED_NAMES = frozenset({"validated", "validiert", "validé", "valide", "validado", "validato",
                               "gevalideerd", "zwalidowany", "validováno", "validovano"})
 
 _LEADING_TOKEN = re.compile(r"^\s*([^\s(]+)")
-_HTML_TAG = re.compile(r"</?(?:i|b|u|em|strong|sup|sub|br|p|span|a|ul|ol|li|div|font)\b[^<>]*>", re.I)
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -241,11 +229,6 @@ def _aggregation(elem: Element) -> dict[str, str]:
     return {"aggregation": code or "", "aggregation_status": text(holder, "AggregationLevelStatus")}
 
 
-def clean_definition(value: str) -> str:
-    """Definition text without its escaped HTML markup, entities resolved, spaces collapsed."""
-    return _SPACES.sub(" ", html.unescape(_HTML_TAG.sub("", value))).strip()
-
-
 def _definition(elem: Element) -> str | None:
     for section in elem.iterfind("SummaryInformationList/SummaryInformation/TextSectionList/TextSection"):
         stype = section.find("TextSectionType")
@@ -264,8 +247,8 @@ def mapping_relation(elem: Element | None) -> tuple[Relation | None, str]:
         return Relation.UNSPECIFIED, ""
     label = text(elem, "Name")
     m = _LEADING_TOKEN.match(label)
-    if m and m.group(1) in _RELATION_TOKENS:
-        return _RELATION_TOKENS[m.group(1)], label
+    if m and m.group(1) in RELATION_TOKENS:
+        return RELATION_TOKENS[m.group(1)], label
     found = _RELATION_IDS.get(elem.get("id", ""))
     if found is not None:
         return found, label
@@ -280,10 +263,9 @@ def icd_relation(elem: Element | None) -> tuple[IcdRelation | None, bool]:
         return None, True
     label = text(elem, "Name")
     for word in label.split("(", 1)[0].split():
-        word = word.casefold()
-        for stems, relation in _ICD_STEMS:
-            if word.startswith(stems):
-                return relation, True
+        relation = icd_relation_word(word)
+        if relation is not None:
+            return relation, True
     found = _ICD_IDS.get(elem.get("id", ""))
     if found is not None:
         return found, True
@@ -308,23 +290,17 @@ def _mapping(ref: Element, code: str, src: DisorderSource, ctx: ReadContext, whe
         ctx.report.skip(src.file, position, "ExternalReference without Source or Reference")
         return None
     qualifier: list[str] = []
-    key = source.upper().replace(" ", "")
-    if key in ("ICD-10", "ICD10", "ICD-11", "ICD11"):
-        system = System.ICD10 if "10" in key else System.ICD11
-        try:
-            parsed = parse(reference, system)
-        except InvalidCodeError as err:
-            ctx.report.skip(src.file, position, f"{source} reference is not a code: {err.reason}")
-            return None
-        target = str(parsed)
-        if parsed.marker:
-            qualifier.append(f"marker={parsed.marker}")
-        if system is System.ICD11:
-            url, uri = text(ref, "DisorderMappingICDRefUrl"), text(ref, "DisorderMappingICDRefUri")
-            qualifier += [f"ref_url={url}"] if url else []
-            qualifier += [f"ref_uri={uri}"] if uri else []
-    else:
-        target = f"{source.replace(' ', '')}:{reference}"
+    try:
+        target, marker = reference_target(source, reference)
+    except InvalidCodeError as err:
+        ctx.report.skip(src.file, position, f"{source} reference is not a code: {err.reason}")
+        return None
+    if marker:
+        qualifier.append(f"marker={marker}")
+    if target.startswith("ICD11:"):
+        url, uri = text(ref, "DisorderMappingICDRefUrl"), text(ref, "DisorderMappingICDRefUri")
+        qualifier += [f"ref_url={url}"] if url else []
+        qualifier += [f"ref_uri={uri}"] if uri else []
     relation, label = mapping_relation(ref.find("DisorderMappingRelation"))
     if relation is None:
         ctx.report.count("orphanet: mappings with an unreadable DisorderMappingRelation (kept as unspecified)")
