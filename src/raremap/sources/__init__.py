@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -31,8 +32,11 @@ def discover(root: Path, available: Iterable[ReleaseReader] | None = None,
     """
     root = Path(root)
     files = sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        Path(folder) / name
+        for folder, dirs, names in os.walk(root, followlinks=True)  # release folders are often symlinked
+        if not any(part.startswith(".") for part in Path(folder).relative_to(root).parts)
+        for name in names
+        if not name.startswith(".")
     )
     inputs: list[tuple[ReleaseReader, tuple[Path, ...]]] = []
     claimed: set[Path] = set()
