@@ -137,3 +137,24 @@ def alpha_id() -> list:
 
 def everything() -> list[list]:
     return [orphanet(), icd10se(), who_tables(), snomed(), alpha_id()]
+
+
+def shared_map(shared_data, dest):
+    """A RareMap of real shared releases: the 2025 product1 fixture, Alpha-ID-SE 2020, ICD-10-SE
+    2022 and the WHO ICD-10/ICD-11 tables 2024-01 (each read by its own reader)."""
+    import importlib
+
+    from raremap import snapshot
+    from raremap.build import compile_inputs
+    from raremap.rare_map import RareMap
+    from raremap.sources import discover
+
+    def readers(*modules):
+        return [r for m in modules for r in importlib.import_module(f"raremap.sources.{m}").READERS]
+
+    inputs = []
+    for folder, modules in (("orphanet/fixtures_orphanet_link_2025", ("orphanet",)), ("alpha_id_se", ("alpha_id",)),
+                            ("icd10se", ("icd10se",)), ("icd11/mapping_2024-01", ("icd11",))):
+        inputs += discover(shared_data / folder, readers(*modules))
+    compiled = compile_inputs(inputs, shared_data)
+    return RareMap(snapshot.read(snapshot.write(compiled, dest)))

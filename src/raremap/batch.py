@@ -223,10 +223,15 @@ class BatchMapper:
         return pa.RecordBatch.from_arrays(columns, schema=schema)
 
     def _text_array(self, values: list[str | None], indices: pa.Array) -> pa.Array:
-        dictionary = pa.array(values, pa.string())
-        if self.dictionary:
-            return pa.DictionaryArray.from_arrays(indices.cast(pa.int32()), dictionary)
-        return dictionary.take(indices)
+        if not self.dictionary:
+            return pa.array(values, pa.string()).take(indices)
+        indices = indices.cast(pa.int32())
+        if any(v is None for v in values):
+            # a null row is a null index, never a null dictionary entry (Parquet cannot write those)
+            missing = pa.array([v is None for v in values], pa.bool_()).take(indices)
+            indices = pc.if_else(missing, pa.scalar(None, pa.int32()), indices)
+            values = [v if v is not None else "" for v in values]
+        return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string()))
 
     # --- one distinct code ------------------------------------------------------------------
 
@@ -381,7 +386,8 @@ def map_table(rm: RareMap, table: Any, column: str = "code", to: System | str | 
 
 def write_batches(batches: pa.RecordBatchReader, path: str | os.PathLike[str],
                   progress: Any = None) -> int:
-    """Write mapped batches to ``path`` (.parquet, .csv/.tsv, .arrow) as they come; returns the row count.
+    """Write mapped batches to ``path`` (.parquet, .csv/.tsv, .arrow file, .arrows stream) as they
+    come; returns the row count.
 
     CSV has no list or dictionary types: dictionary columns are written as text and list
     columns joined with ``|``. ``progress(rows)`` is called after each batch.
@@ -406,10 +412,21 @@ def write_batches(batches: pa.RecordBatchReader, path: str | os.PathLike[str],
     elif kind in (".arrow", ".feather", ".ipc"):
         import pyarrow.ipc as ipc
 
-        writer = ipc.new_file(path, schema)
+        # an IPC file holds one dictionary per column: dictionary columns are written as text
+        plain = pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                           for f in schema])
+        writer = ipc.new_file(path, plain)
+
+        def write(batch: pa.RecordBatch) -> None:
+            writer.write_batch(pa.RecordBatch.from_arrays(
+                [c.cast(t.type) if c.type != t.type else c for c, t in zip(batch.columns, plain)], schema=plain))
+    elif kind == ".arrows":
+        import pyarrow.ipc as ipc
+
+        writer = ipc.new_stream(path, schema)
         write = writer.write_batch
     else:
-        raise RaremapError(f"{path}: unknown output format (use .parquet, .csv, .tsv or .arrow)")
+        raise RaremapError(f"{path}: unknown output format (use .parquet, .csv, .tsv, .arrow or .arrows)")
     try:
         for batch in batches:
             write(batch)

@@ -73,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--lang", default="en", help="Orphadata / ICD-11 language (default en)")
     f.add_argument("--icd11-release", default="2025-01", metavar="YYYY-MM")
     f.set_defaults(run=_fetch)
+
+    from .cli_mapping import add_commands  # map, umi, batch, export
+
+    add_commands(sub, source_args)
     return p
 
 

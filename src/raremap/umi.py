@@ -186,9 +186,14 @@ class Assessor:
                       f"{_describe(inherited, 0, relation=False)}, which is broader.")
                 sv = (f"{name} har ingen egen ICD-10-mappning; närmaste överordnade begrepp med kod, {ancestor}, kodas "
                       f"{_describe(inherited, 1, relation=False)}, som är bredare.")
+            elif stated10 := [m for m in icd10 if m.basis == STATED]:
+                en = f"Orphanet names no ICD-10 code as the own code of {name}; it maps it to {_describe(stated10, 0)}."
+                sv = f"Orphanet anger ingen ICD-10-kod som egen kod för {name}; den mappas till {_describe(stated10, 1)}."
             elif icd10:
-                en = f"Orphanet names no ICD-10 code as the own code of {name}; it maps it to {_describe(icd10, 0)}."
-                sv = f"Orphanet anger ingen ICD-10-kod som egen kod för {name}; den mappas till {_describe(icd10, 1)}."
+                en = (f"Orphanet gives no ICD-10 code for {name} in the loaded releases; other releases lead to "
+                      f"{_describe(icd10, 0)}.")
+                sv = (f"Orphanet anger ingen ICD-10-kod för {name} i de inlästa utgåvorna; andra utgåvor leder till "
+                      f"{_describe(icd10, 1)}.")
             else:
                 en = f"No ICD-10 code is known for {name} in the loaded releases."
                 sv = f"Ingen ICD-10-kod är känd för {name} i de inlästa utgåvorna."
@@ -238,6 +243,14 @@ class Assessor:
         icd10 = tuple(self.cw.crosswalk(source, "ICD10")) if system != "ICD10" else ()
         icd10se = tuple(self.cw.crosswalk(source, "ICD10SE")) if system != "ICD10SE" else ()
         icd11 = tuple(self.cw.crosswalk(source, "ICD11")) if system != "ICD11" else ()
+        note_en = note_sv = ""
+        value = _value(source)
+        if system == "ICD10SE" and len(value.replace(".", "")) == 5 and value[-1].isalpha() and covers:
+            parent = _value(covers[0].via[0]) if covers[0].via else value[:-1]
+            note_en = (f" {value} is an ICD-10-SE fördjupningskod; Orphanet maps rare diseases only to {parent}, "
+                       f"so no loaded release says which of them {value} names.")
+            note_sv = (f" {value} är en fördjupningskod i ICD-10-SE; Orphanet mappar sällsynta sjukdomar endast till "
+                       f"{parent}, så ingen inläst utgåva anger vilken av dem {value} avser.")
         if not n:
             en = (f"No rare disease (ORPHA code) is mapped to {source} in the loaded releases; "
                   f"it needs no rare-disease attention coding.")
@@ -268,7 +281,7 @@ class Assessor:
         return UmiAssessment(
             code=source, label=label, query=source, specific_icd10=False, specific_icd11=False,
             needs_attention=bool(n), icd10=icd10, icd10se=icd10se, icd11=icd11, snomed=(),
-            recommended=(), reason={"sv": sv, "en": en}, covers=covers, specific_to=specific_to,
+            recommended=(), reason={"sv": sv + note_sv, "en": en + note_en}, covers=covers, specific_to=specific_to,
         )
 
     def _concept(self, code: str):

@@ -1,0 +1,220 @@
+"""CLI subcommands for crosswalks, UMI, batch mapping and exports (registered by :mod:`raremap.cli`)::
+
+    raremap map CODE --to SYSTEM          what CODE is in SYSTEM, with relation and path
+    raremap umi CODE                      does it have its own ICD code; what UMI should carry
+    raremap batch IN --column C --to S -o OUT   map a CSV/TSV/Parquet/Arrow table (streamed)
+    raremap export sssom [-o FILE]        every stated mapping as SSSOM TSV
+    raremap export umi -o FILE            every active ORPHA disorder with its UMI flags
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .model import Mapping
+
+
+def add_commands(sub: Any, source_args: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Register ``map``, ``umi``, ``batch`` and ``export`` on the ``raremap`` subparsers."""
+    m = sub.add_parser("map", help="crosswalk a code to another system (relation, path, provenance)")
+    m.add_argument("code")
+    m.add_argument("--to", metavar="SYSTEM", help="target system: ORPHA, ICD10SE, ICD10, ICD10GM, ICD11, SCTID, ALPHAID")
+    m.add_argument("--system", help="code system of a bare code")
+    _crosswalk_args(m)
+    source_args(m)
+    m.set_defaults(run=_map)
+
+    u = sub.add_parser("umi", help="UMI assessment: own ICD code or not, what attention information should carry")
+    u.add_argument("code")
+    u.add_argument("--lang", choices=("sv", "en"), default="sv", help="language of the reason (default sv)")
+    source_args(u)
+    u.set_defaults(run=_umi)
+
+    b = sub.add_parser("batch", help="map a code column of a CSV/TSV/Parquet/Arrow file, streaming")
+    b.add_argument("input", metavar="IN")
+    b.add_argument("--column", "-c", default="code", help="column holding the codes (default: code)")
+    b.add_argument("--to", metavar="SYSTEM", required=True)
+    b.add_argument("--output", "-o", metavar="OUT", required=True, help=".parquet, .csv, .tsv or .arrow")
+    b.add_argument("--system", help="code system of bare codes in the column")
+    b.add_argument("--list", action="store_true", help="one row per input row, targets as lists (default: one row per target)")
+    b.add_argument("--limit", type=int, help="keep the best N targets per code")
+    b.add_argument("--no-umi", action="store_true", help="leave umi_flag empty (faster)")
+    b.add_argument("--batch-size", type=int, default=1 << 20, metavar="ROWS")
+    b.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    _crosswalk_args(b)
+    b.add_argument("--releases", metavar="DIR", help="release files to build from (default: bundled sample)")
+    b.add_argument("--snapshot", metavar="PATH", help="a compiled snapshot to load")
+    b.set_defaults(run=_batch, json=False)
+
+    e = sub.add_parser("export", help="export mappings (SSSOM) or the UMI table")
+    what = e.add_subparsers(required=True, metavar="WHAT")
+    s = what.add_parser("sssom", help="every mapping as stated by the releases, as SSSOM TSV")
+    s.add_argument("--output", "-o", metavar="FILE", help="default: standard output")
+    s.add_argument("--system", action="append", metavar="SYSTEM", help="only mappings from this system (repeatable)")
+    s.add_argument("--releases", metavar="DIR")
+    s.add_argument("--snapshot", metavar="PATH")
+    s.set_defaults(run=_export_sssom, json=False)
+    t = what.add_parser("umi", help="every active ORPHA disorder with its UMI flags (.csv, .tsv, .parquet)")
+    t.add_argument("--output", "-o", metavar="FILE", required=True)
+    t.add_argument("--releases", metavar="DIR")
+    t.add_argument("--snapshot", metavar="PATH")
+    t.set_defaults(run=_export_umi, json=False)
+
+
+def _crosswalk_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--direct", action="store_true", help="single statements only (no chains)")
+    p.add_argument("--max-hops", type=int, default=3, help="most statements chained (default 3)")
+    p.add_argument("--include-inactive", action="store_true", help="allow inactive codes as answers and on paths")
+    p.add_argument("--conditional", action="store_true", help="include conditional SNOMED CT map rules")
+    p.add_argument("--no-hierarchy", action="store_true", help="no fallback to an ORPHA ancestor's codes")
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"transitive": not args.direct, "max_hops": args.max_hops, "include_inactive": args.include_inactive,
+            "conditional": args.conditional, "hierarchy": not args.no_hierarchy}
+
+
+def _cli():
+    from . import cli
+
+    return cli
+
+
+def _map(args: argparse.Namespace) -> int:
+    cli = _cli()
+    rm = cli._load(args)
+    source = rm.crosswalker.resolve(args.code, args.system)
+    maps = rm.crosswalk(source, args.to, **_options(args))
+    if args.json:
+        cli._print_json({"code": source, "to": args.to, "mappings": [_mapping_json(m) for m in maps]})
+        return 0
+    print(f"{source}{_label(rm, source)}")
+    if not maps:
+        print(f"  no mapping{' to ' + args.to if args.to else ''} in the loaded releases")
+    for m in maps:
+        facts = [str(m.relation)]
+        if m.icd_relation is not None:
+            facts.append(str(m.icd_relation))
+        if m.validated:
+            facts.append("validated")
+        path = f"; via {' > '.join(m.via)}" if m.via else ""
+        print(f"  -> {m.target}{_label(rm, m.target)}  [{', '.join(facts)}; {m.basis}{path}]")
+        if m.note:
+            print(f"       note: {m.note}")
+        if m.qualifier:
+            print(f"       qualifier: {m.qualifier}")
+        if m.provenance is not None:
+            where = ", ".join(x for x in (m.provenance.file, m.provenance.position) if x)
+            print(f"       source: {m.provenance.release}{' (' + where + ')' if where else ''}")
+    return 0
+
+
+def _umi(args: argparse.Namespace) -> int:
+    cli = _cli()
+    rm = cli._load(args)
+    a = rm.umi(args.code)
+    if args.json:
+        data = {k: getattr(a, k) for k in ("code", "label", "query", "specific_icd10", "specific_icd11",
+                                            "needs_attention", "recommended", "reason", "specific_to")}
+        for k in ("icd10", "icd10se", "icd11", "snomed", "covers"):
+            data[k] = [_mapping_json(m) for m in getattr(a, k)]
+        data["rare_diseases"] = a.rare_diseases
+        cli._print_json(data)
+        return 0
+    yes_no = {True: "ja" if args.lang == "sv" else "yes", False: "nej" if args.lang == "sv" else "no"}
+    words = {"sv": ("egen ICD-10-kod", "egen ICD-11-kod", "behöver UMI-kodning", "rekommenderat", "ICD-10-SE",
+                    "ICD-11", "SNOMED CT", "sällsynta sjukdomar"),
+             "en": ("own ICD-10 code", "own ICD-11 code", "needs attention coding", "recommended", "ICD-10-SE",
+                    "ICD-11", "SNOMED CT", "rare diseases")}[args.lang]
+    print(f"{a.code}{_label(rm, a.code)}" + (f"  (asked: {a.query})" if a.query != a.code else ""))
+    print(f"  {words[0]}: {yes_no[a.specific_icd10]}   {words[1]}: {yes_no[a.specific_icd11]}   "
+          f"{words[2]}: {yes_no[a.needs_attention]}")
+    if a.covers:
+        print(f"  {words[7]}: {a.rare_diseases}" + (f" (specific to {', '.join(a.specific_to)})" if a.specific_to else ""))
+    for name, maps in ((words[4], a.icd10se), (words[5], a.icd11), (words[6], a.snomed)):
+        if maps:
+            shown = ", ".join(f"{m.target} ({m.relation}{', ' + m.basis if m.basis == 'hierarchy' else ''})" for m in maps[:8])
+            print(f"  {name}: {shown}{' …' if len(maps) > 8 else ''}")
+    print(f"  {words[3]}: {', '.join(a.recommended) or '-'}")
+    print(f"  {a.reason[args.lang]}")
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from .batch import map_table, write_batches
+
+    cli = _cli()
+    rm = cli._load(args)
+    mapped = map_table(rm, Path(args.input), args.column, args.to, stream=True, batch_size=args.batch_size,
+                       system=args.system, explode=not args.list, limit=args.limit, umi=not args.no_umi,
+                       **_options(args))
+    statuses: Counter[str] = Counter()  # output rows by status
+
+    def counted(reader: pa.RecordBatchReader):
+        for batch in reader:
+            for item in pc.value_counts(batch.column("status").cast(pa.string())).to_pylist():
+                statuses[item["values"]] += item["counts"]
+            yield batch
+
+    start = time.perf_counter()
+    last = [start]
+
+    def progress(rows: int) -> None:
+        now = time.perf_counter()
+        if not args.quiet and (now - last[0] >= 1.0):
+            last[0] = now
+            print(f"\r  {rows:,} rows written  ({rows / (now - start) / 1e6:.2f} M rows/s)", end="", file=sys.stderr)
+
+    reader = pa.RecordBatchReader.from_batches(mapped.schema, counted(mapped))
+    rows = write_batches(reader, args.output, progress=progress)
+    elapsed = time.perf_counter() - start
+    if not args.quiet:
+        summary = ", ".join(f"{k} {v:,}" for k, v in sorted(statuses.items()))
+        print(f"\r  {rows:,} rows written to {args.output} in {elapsed:.1f} s ({summary})", file=sys.stderr)
+    return 0
+
+
+def _export_sssom(args: argparse.Namespace) -> int:
+    from . import sssom
+
+    rm = _cli()._load(args)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="\n") as out:
+            n = sssom.write(rm, out, systems=args.system)
+        print(f"{n} mappings written to {args.output}", file=sys.stderr)
+    else:
+        sssom.write(rm, sys.stdout, systems=args.system)
+    return 0
+
+
+def _export_umi(args: argparse.Namespace) -> int:
+    from .batch import write_batches
+
+    rm = _cli()._load(args)
+    table = rm.umi_table()
+    n = write_batches(pa.RecordBatchReader.from_batches(table.schema, table.to_batches()), args.output)
+    flagged = sum(table.column("needs_attention").to_pylist())
+    print(f"{n} ORPHA codes written to {args.output} ({flagged} need attention coding)", file=sys.stderr)
+    return 0
+
+
+def _label(rm: Any, code: str) -> str:
+    i = rm._index.get(code)
+    label = rm._concepts["label"][i] if i is not None else ""
+    return f"  {label}" if label else ""
+
+
+def _mapping_json(m: Mapping) -> dict[str, Any]:
+    data = asdict(m)
+    data["steps"] = [_mapping_json(s) for s in m.steps]
+    return data

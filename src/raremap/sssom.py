@@ -1,0 +1,145 @@
+"""Export the mappings of a snapshot as SSSOM TSV (Simple Standard for Sharing Ontological Mappings).
+
+One row per mapping exactly as a release states it (no derived or inverted rows). Predicates
+read from the subject's side, so raremap's relations translate as
+
+============  ====================  =====================================================
+relation      predicate_id          why
+============  ====================  =====================================================
+exact         skos:exactMatch
+narrower      skos:broadMatch       the subject is narrower: the object is broader (NTBT)
+broader       skos:narrowMatch      the subject is broader: the object is narrower (BTNT)
+related       skos:relatedMatch
+undecided     skos:relatedMatch     Orphanet ND; the comment says so
+unspecified   skos:relatedMatch     the release states no relation; the comment says so
+wrong         skos:exactMatch       with ``predicate_modifier`` ``Not`` (Orphanet W)
+============  ====================  =====================================================
+
+``mapping_justification`` is ``semapv:ManualMappingCuration`` (every source is a curated
+release); the ``comment`` carries the relation as stated, the Orphanet ICD relation, the
+validation status, the qualifier (SNOMED CT map rule …) and the release, file and position.
+The set's ``license`` is SSSOM's "unspecified": the rows come from releases under different
+terms (see the releases listed in ``mapping_set_description``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, TextIO
+
+from .crosswalk import system_of
+from .model import Relation
+
+if TYPE_CHECKING:
+    from .rare_map import RareMap
+
+PREDICATES = {
+    Relation.EXACT: "skos:exactMatch",
+    Relation.NARROWER: "skos:broadMatch",
+    Relation.BROADER: "skos:narrowMatch",
+    Relation.RELATED: "skos:relatedMatch",
+    Relation.UNDECIDED: "skos:relatedMatch",
+    Relation.UNSPECIFIED: "skos:relatedMatch",
+    Relation.WRONG: "skos:exactMatch",
+}
+
+# IRI prefixes. Code systems without a public IRI scheme for their codes get an urn:raremap:
+# namespace; pass curie_map= to use your own.
+CURIE_MAP = {
+    "ORPHA": "http://www.orpha.net/ORDO/Orphanet_",
+    "SCTID": "http://snomed.info/id/",
+    "ICD10": "https://icd.who.int/browse10/2019/en#/",
+    "ICD10SE": "urn:raremap:ICD10SE:",
+    "ICD10GM": "urn:raremap:ICD10GM:",
+    "ICD11": "urn:raremap:ICD11:",
+    "ALPHAID": "urn:raremap:ALPHAID:",
+    "OMIM": "https://omim.org/entry/",
+    "MONDO": "http://purl.obolibrary.org/obo/MONDO_",
+    "UMLS": "https://uts.nlm.nih.gov/uts/umls/concept/",
+    "MeSH": "http://id.nlm.nih.gov/mesh/",
+    "MESH": "http://id.nlm.nih.gov/mesh/",
+    "semapv": "https://w3id.org/semapv/vocab/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+}
+UNSPECIFIED_LICENSE = "https://w3id.org/sssom/license/unspecified"
+COLUMNS = ("subject_id", "subject_label", "predicate_id", "predicate_modifier", "object_id", "object_label",
+           "mapping_justification", "comment")
+
+
+def rows(rm: RareMap, systems: Iterable[str] | None = None) -> Iterator[dict[str, str]]:
+    """One SSSOM row per stated mapping (subject system in ``systems`` when given)."""
+    wanted = {rm.crosswalker.target_system(s) for s in systems} if systems is not None else None
+    cols = rm._mappings
+    labels = rm._concepts["label"]
+    index = rm._index
+    for j in range(len(cols["source"])):
+        source, target = cols["source"][j], cols["target"][j]
+        if wanted is not None and system_of(source) not in wanted:
+            continue
+        relation = Relation(cols["relation"][j])
+        notes = [f"relation as stated: {relation}"]
+        if relation is Relation.UNSPECIFIED:
+            notes[0] += " (the release states none)"
+        if cols["icd_relation"][j]:
+            notes.append(f"Orphanet ICD relation: {cols['icd_relation'][j]}")
+        if cols["validated"][j] is not None:
+            notes.append("validated" if cols["validated"][j] else "not validated")
+        if cols["qualifier"][j]:
+            notes.append(cols["qualifier"][j])
+        where = ", ".join(x for x in (cols["file"][j], cols["position"][j]) if x)
+        notes.append(f"source: {cols['release'][j]}" + (f" ({where})" if where else ""))
+        yield {
+            "subject_id": source,
+            "subject_label": _label(labels, index, source),
+            "predicate_id": PREDICATES[relation],
+            "predicate_modifier": "Not" if relation is Relation.WRONG else "",
+            "object_id": target,
+            "object_label": _label(labels, index, target),
+            "mapping_justification": "semapv:ManualMappingCuration",
+            "comment": "; ".join(notes),
+        }
+
+
+def _label(labels: list[str], index: dict[str, int], code: str) -> str:
+    i = index.get(code)
+    return (labels[i] or "") if i is not None else ""
+
+
+def write(rm: RareMap, out: TextIO | None = None, *, systems: Iterable[str] | None = None,
+          mapping_set_id: str | None = None, curie_map: dict[str, str] | None = None) -> int:
+    """Write every stated mapping as SSSOM TSV (metadata header + rows) to ``out``; returns the row count."""
+    from . import __version__
+
+    out = out if out is not None else sys.stdout
+    prefixes = dict(CURIE_MAP)
+    prefixes.update(curie_map or {})
+    used = {system_of(c) for c in (*rm._by_source, *rm._by_target)} | {"semapv", "skos"}
+    for prefix in sorted(used - prefixes.keys()):
+        prefixes[prefix] = f"urn:raremap:{prefix}:"
+    key = rm.snapshot.manifest.get("key") or "snapshot"
+    releases = ", ".join(r.id for r in rm.releases)
+    header = ["curie_map:"]
+    header += [f"  {p}: {json.dumps(prefixes[p])}" for p in sorted(used)]
+    header += [
+        f"mapping_set_id: {json.dumps(mapping_set_id or f'urn:raremap:mappings:{key}')}",
+        "mapping_set_title: \"raremap: mappings as stated by the loaded releases\"",
+        f"mapping_set_description: {json.dumps('Mappings stated by ' + releases)}",
+        f"license: {UNSPECIFIED_LICENSE}",
+        f"mapping_date: {json.dumps(time.strftime('%Y-%m-%d'))}",
+        f"mapping_tool: {json.dumps(f'raremap {__version__}')}",
+    ]
+    for line in header:
+        out.write(f"# {line}\n")
+    out.write("\t".join(COLUMNS) + "\n")
+    n = 0
+    for row in rows(rm, systems):
+        out.write("\t".join(_cell(row[c]) for c in COLUMNS) + "\n")
+        n += 1
+    return n
+
+
+def _cell(value: str) -> str:
+    return value.replace("\t", " ").replace("\r", " ").replace("\n", " ")

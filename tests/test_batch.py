@@ -1,0 +1,135 @@
+"""Batch mapping: Arrow in, Arrow out, every row kept, distinct codes resolved once, streamed."""
+
+from __future__ import annotations
+
+import pickle
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from crosswalk_fixtures import everything
+from raremap.batch import BatchMapper, map_table, read_batches, write_batches
+from raremap.errors import RaremapError
+
+CODES = ["Q87.8", "ORPHA:558", None, "not a code", "Q99.9", "Q874", "558", "", "E75.2A", "Q87.8"]
+
+
+@pytest.fixture
+def rm(make_map):
+    return make_map(*everything())
+
+
+def _table() -> pa.Table:
+    return pa.table({"row": list(range(len(CODES))), "code": CODES})
+
+
+def test_exploded_rows_keep_input_and_status(rm) -> None:
+    out = rm.map_table(_table(), "code", to="ORPHA")
+    rows = out.to_pylist()
+    assert {r["row"] for r in rows} == set(range(len(CODES)))  # nothing dropped
+    by_row: dict[int, list[dict]] = {}
+    for r in rows:
+        by_row.setdefault(r["row"], []).append(r)
+    assert [r["target"] for r in by_row[0]] == ["ORPHA:127", "ORPHA:63"]  # Q87.8 -> two rare diseases
+    assert {r["relation"] for r in by_row[0]} == {"broader"} and all(r["umi_flag"] for r in by_row[0])
+    assert by_row[1][0]["status"] == "mapped" and by_row[1][0]["basis"] == "identity"
+    assert by_row[1][0]["umi_flag"] is False  # Marfan syndrome has its own ICD-10 code
+    assert [r["status"] for r in by_row[2]] == ["missing"]
+    assert by_row[3][0]["status"] == "invalid" and by_row[3][0]["error"]
+    assert by_row[4][0]["status"] == "unknown" and by_row[4][0]["resolved"] == "ICD10SE:Q99.9"
+    assert by_row[5][0]["target"] == "ORPHA:558" and by_row[5][0]["target_label"] == "Marfan syndrome"
+    assert by_row[7][0]["status"] == "missing"
+    assert (by_row[8][0]["target"], by_row[8][0]["relation"]) == ("ORPHA:355", "related")
+    assert [r["row"] for r in rows] == sorted(r["row"] for r in rows)  # input order
+
+
+def test_list_mode_one_row_per_input(rm) -> None:
+    out = rm.map_table(_table(), "code", to="ICD10SE", explode=False, dictionary=False)
+    assert out.num_rows == len(CODES)
+    assert out.column("row").to_pylist() == list(range(len(CODES)))
+    first = out.slice(1, 1).to_pylist()[0]
+    assert first["target"] == ["ICD10SE:Q87.4"] and first["relation"] == ["exact"]
+    assert out.schema.field("target").type == pa.list_(pa.string())
+
+
+def test_limit_keeps_the_best(rm) -> None:
+    out = rm.map_table(_table(), "code", to="ORPHA", limit=1)
+    assert out.num_rows == len(CODES)
+
+
+def test_distinct_codes_resolved_once(rm, monkeypatch) -> None:
+    calls = []
+    original = rm.crosswalker.resolve
+
+    def counting(code, system=None):
+        calls.append(code)
+        return original(code, system)
+
+    monkeypatch.setattr(rm.crosswalker, "resolve", counting)
+    mapper = BatchMapper("code", "ORPHA", rm=rm)
+    table = pa.table({"code": ["Q87.8", "Q87.4"] * 5000})
+    for batch in table.to_batches(max_chunksize=1000):
+        mapper.map_batch(batch)
+    assert sorted(c for c in calls if c in ("Q87.8", "Q87.4")) == ["Q87.4", "Q87.8"]
+
+
+def test_inputs_parquet_csv_iterables_and_streaming(rm, tmp_path) -> None:
+    pq.write_table(_table(), tmp_path / "in.parquet", row_group_size=3)
+    (tmp_path / "in.csv").write_text("row,code\n" + "\n".join(f"{i},{c or ''}" for i, c in enumerate(CODES)) + "\n")
+    (tmp_path / "in.tsv").write_text("row\tcode\n1\t558\n2\t00558\n")
+    expected = rm.map_table(_table(), "code", to="ICD10SE").column("target").to_pylist()
+    for source in (tmp_path / "in.parquet", str(tmp_path / "in.csv"), _table().to_batches(max_chunksize=4)):
+        out = rm.map_table(source, "code", to="ICD10SE", batch_size=4)
+        assert out.column("target").to_pylist() == expected
+    tsv = rm.map_table(tmp_path / "in.tsv", "code", to="ORPHA")
+    assert tsv.column("resolved").to_pylist() == ["ORPHA:558", "ORPHA:558"]  # read as text: leading zeros kept
+    reader = rm.map_table(tmp_path / "in.parquet", "code", to="ICD10SE", stream=True, batch_size=4)
+    assert isinstance(reader, pa.RecordBatchReader)
+    for name in ("out.parquet", "out.csv", "out.arrow"):
+        n = write_batches(reader if name == "out.parquet" else
+                          rm.map_table(tmp_path / "in.parquet", "code", to="ICD10SE", stream=True, explode=name != "out.csv"),
+                          tmp_path / name)
+        assert n >= len(CODES)
+    assert pq.read_table(tmp_path / "out.parquet").column("target").to_pylist() == expected
+
+
+def test_csv_output_joins_lists(rm, tmp_path) -> None:
+    reader = rm.map_table(pa.table({"code": ["Q87.8"]}), "code", to="ORPHA", stream=True, explode=False)
+    write_batches(reader, tmp_path / "out.csv")
+    text = (tmp_path / "out.csv").read_text()
+    assert "ORPHA:127|ORPHA:63" in text
+
+
+def test_errors(rm) -> None:
+    with pytest.raises(RaremapError):
+        rm.map_table(pa.table({"x": ["Q87.4"]}), "code", to="ORPHA")
+    with pytest.raises(RaremapError):
+        rm.map_table(pa.table({"code": ["Q87.4"], "target": ["x"]}), "code", to="ORPHA")
+    with pytest.raises(RaremapError):
+        read_batches(42, "code")
+
+
+def test_integer_column_is_read_as_codes(rm) -> None:
+    out = rm.map_table(pa.table({"orpha": pa.array([558, 166024], pa.int64())}), "orpha", to="ICD10SE", system="ORPHA")
+    assert out.column("target").to_pylist() == ["ICD10SE:Q87.4", "ICD10SE:Q77.3"]
+
+
+def test_mapper_pickles_without_the_loaded_data(rm) -> None:
+    mapper = rm.batch_mapper("code", "ORPHA", dictionary=False)
+    clone = pickle.loads(pickle.dumps(mapper))
+    assert clone._rm is None and clone.snapshot == str(rm.snapshot.path)
+    batches = list(clone(_table().to_batches(max_chunksize=3)))  # the mapInArrow signature
+    assert sum(b.num_rows for b in batches) == rm.map_table(_table(), "code", to="ORPHA").num_rows
+    assert batches[0].schema == clone.output_schema(_table().schema)
+
+
+def test_dask_map_partitions(rm) -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    mapper = rm.batch_mapper("code", "ORPHA", dictionary=False)
+    frame = pd.DataFrame({"row": range(len(CODES)), "code": CODES})
+    ddf = dd.from_pandas(frame, npartitions=3)
+    out = ddf.map_partitions(mapper.pandas, meta=mapper.pandas_meta(frame)).compute(scheduler="processes")
+    assert set(out["row"]) == set(range(len(CODES)))
+    assert set(out[out["row"] == 0]["target"]) == {"ORPHA:63", "ORPHA:127"}

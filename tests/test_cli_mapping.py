@@ -1,0 +1,52 @@
+"""The map, umi, batch and export subcommands on the bundled sample."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from raremap.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("RAREMAP_CACHE", str(tmp_path_factory.getbasetemp() / "cli-cache"))
+
+
+def test_map(capsys) -> None:
+    assert main(["map", "ORPHA:355", "--to", "ICD10SE"]) == 0
+    out = capsys.readouterr().out
+    assert "ICD10SE:E75.2" in out and "narrower" in out and "fördjupningskoder" in out
+    assert main(["map", "ORPHA:558", "--to", "icd-10-se", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["mappings"][0]["target"] == "ICD10SE:Q87.4" and data["mappings"][0]["relation"] == "exact"
+
+
+def test_umi(capsys) -> None:
+    assert main(["umi", "ORPHA:166024"]) == 0
+    out = capsys.readouterr().out
+    assert "egen ICD-10-kod: nej" in out and "ORPHA:166024" in out
+    assert main(["umi", "ORPHA:558", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["specific_icd10"] is True and data["recommended"][0] == "ICD10SE:Q87.4"
+
+
+def test_batch_and_exports(tmp_path, capsys) -> None:
+    src = tmp_path / "registry.csv"
+    src.write_text("pnr_hash,diagnos\na1,Q87.8\na2,Q874\na3,\na4,nonsense\n")
+    out = tmp_path / "mapped.parquet"
+    assert main(["batch", str(src), "--column", "diagnos", "--to", "ORPHA", "-o", str(out)]) == 0
+    table = pq.read_table(out)
+    assert set(table.column("pnr_hash").to_pylist()) == {"a1", "a2", "a3", "a4"}
+    assert "rows written" in capsys.readouterr().err
+    assert main(["export", "sssom", "-o", str(tmp_path / "m.sssom.tsv")]) == 0
+    assert (tmp_path / "m.sssom.tsv").read_text().startswith("# curie_map:")
+    assert main(["export", "umi", "-o", str(tmp_path / "umi.csv")]) == 0
+    assert "ORPHA:166024" in (tmp_path / "umi.csv").read_text()
+
+
+def test_unknown_code_is_an_error(capsys) -> None:
+    assert main(["map", "ORPHA:999999"]) == 2
+    assert "unknown code" in capsys.readouterr().err

@@ -1,0 +1,135 @@
+"""UMI assessment: own ICD code or not, what attention information should carry."""
+
+from __future__ import annotations
+
+import pytest
+
+from crosswalk_fixtures import ICD10SE, everything, orphanet, shared_map, snomed
+from raremap.model import Mapping, Provenance, Relation
+
+
+@pytest.fixture
+def rm(make_map):
+    return make_map(*everything())
+
+
+def test_ntbt_only_is_flagged_and_names_the_orpha_code(rm) -> None:
+    a = rm.umi("ORPHA:166024")
+    assert a.specific_icd10 is False and a.specific_icd11 is False and a.needs_attention
+    assert a.recommended[0] == "ORPHA:166024"
+    assert "ORPHA:166024" in a.reason["sv"] and "ORPHA:166024" in a.reason["en"]
+    assert "uppmärksamhetsinformationen" in a.reason["sv"]
+    assert [m.target for m in a.icd10se] == ["ICD10SE:Q77.3"] and a.icd10se[0].relation is Relation.NARROWER
+    assert [m.target for m in a.icd11] == ["ICD11:LD24.61"]
+
+
+def test_exact_specific_is_not_flagged(rm) -> None:
+    a = rm.umi("ORPHA:558")
+    assert a.specific_icd10 and a.specific_icd11 and not a.needs_attention
+    assert a.recommended[:2] == ("ICD10SE:Q87.4", "ORPHA:558")
+    assert "SCTID:19346006" in a.recommended
+    assert "Q87.4" in a.reason["en"] and "egen kod" in a.reason["sv"]
+
+
+def test_not_specific_recommendation_names_the_snomed_concept(make_map) -> None:
+    # the Orphanet MasterFile states ORPHA:558 -> Q87.4 without a relation: not the own code
+    masterfile = []
+    for record in orphanet():
+        if isinstance(record, Mapping) and record.source == "ORPHA:558" and record.target == "ICD10:Q87.4":
+            record = Mapping(record.source, record.target, Relation.UNSPECIFIED, published="Q87.4",
+                             provenance=Provenance("orphanet-masterfile:2021-07-01", "ORPHAnomenclature_MasterFile_en.xlsx", "row 300"))
+        masterfile.append(record)
+    rm = make_map(masterfile, snomed())
+    a = rm.umi("ORPHA:558")
+    assert not a.specific_icd10 and a.needs_attention
+    assert a.recommended == ("ORPHA:558", "SCTID:19346006")
+    assert "SCTID:19346006" in a.reason["en"] and "SCTID:19346006" in a.reason["sv"]
+
+
+def test_subtype_without_own_code_gets_the_ancestor_codes_but_no_ancestor_concept(rm) -> None:
+    a = rm.umi("ORPHA:284963")
+    assert not a.specific_icd10 and a.needs_attention
+    assert a.recommended == ("ORPHA:284963",)  # Marfan syndrome's SNOMED CT concept is broader: not recommended
+    assert [(m.target, m.basis) for m in a.icd10se] == [("ICD10SE:Q87.4", "hierarchy")]
+    assert "ORPHA:558" in a.reason["en"]
+
+
+def test_icd10se_code_covering_many_rare_diseases(rm) -> None:
+    a = rm.umi("ICD10SE:Q87.8")
+    assert a.rare_diseases == 2 and a.specific_to == () and not a.specific_to_one
+    assert a.needs_attention and not a.specific_icd10
+    assert {m.target for m in a.covers} == {"ORPHA:63", "ORPHA:127"}
+    assert "2 sällsynta sjukdomar" in a.reason["sv"] and "2 rare diseases" in a.reason["en"]
+
+
+def test_icd10se_code_specific_to_one(rm) -> None:
+    a = rm.umi("Q87.4")
+    assert a.code == "ICD10SE:Q87.4" and a.specific_to == ("ORPHA:558",) and a.specific_to_one
+    assert a.specific_icd10 and not a.needs_attention
+
+
+def test_fordjupningskod_is_not_claimed_specific(rm) -> None:
+    a = rm.umi("ICD10SE:E75.2A")
+    assert [m.target for m in a.covers] == ["ORPHA:355"] and a.specific_to == ()
+    assert "fördjupningskod" in a.reason["sv"] and "E75.2" in a.reason["en"]
+
+
+def test_snomed_concept_is_assessed_as_its_orpha_code(rm) -> None:
+    a = rm.umi("SCTID:19346006")
+    assert (a.code, a.query) == ("ORPHA:558", "SCTID:19346006") and a.specific_icd10
+
+
+def test_inactive_code_is_assessed_as_its_replacement(rm) -> None:
+    a = rm.umi("ORPHA:99715")
+    assert a.code == "ORPHA:284963" and "deprecated" in a.reason["en"] and "avvecklad" in a.reason["sv"]
+
+
+def test_code_without_rare_diseases(make_map) -> None:
+    rm = make_map(orphanet(), [ICD10SE, *[r for r in everything()[1][1:]]])
+    a = rm.umi("ICD10SE:Q87")
+    assert a.rare_diseases == 0 and not a.needs_attention
+
+
+def test_umi_table(rm) -> None:
+    t = rm.umi_table()
+    rows = {r["orpha"]: r for r in t.to_pylist()}
+    assert "ORPHA:284993" not in rows  # a group
+    assert "ORPHA:99715" not in rows  # deprecated
+    assert rows["ORPHA:166024"]["needs_attention"] and not rows["ORPHA:166024"]["specific_icd10"]
+    assert rows["ORPHA:166024"]["icd10_relation"] == ["narrower/attributed"]
+    assert not rows["ORPHA:558"]["needs_attention"] and rows["ORPHA:558"]["specific_icd10"]
+    assert rows["ORPHA:284963"]["icd10se"] == ["ICD10SE:Q87.4"]
+    assert rows["ORPHA:284963"]["kind"] == "subtype"
+
+
+def test_bundled_sample_flags(tmp_path, monkeypatch) -> None:
+    import raremap
+
+    monkeypatch.setenv("RAREMAP_CACHE", str(tmp_path))
+    rm = raremap.load()
+    t = {r["orpha"]: r for r in rm.umi_table().to_pylist()}
+    assert t["ORPHA:558"]["specific_icd10"] and not t["ORPHA:558"]["needs_attention"]
+    assert not t["ORPHA:166024"]["specific_icd10"] and t["ORPHA:166024"]["needs_attention"]
+    assert t["ORPHA:586"]["specific_icd10"]  # cystic fibrosis: BTNT + specific code (data/README.md)
+    gaucher = rm.umi("ORPHA:355")
+    assert "E75.2A" in gaucher.reason["en"]  # the Swedish fördjupningskod is pointed out, not chosen
+    assert gaucher.icd10se[0].target == "ICD10SE:E75.2"
+
+
+@pytest.fixture(scope="module")
+def shared(shared_data, tmp_path_factory):
+    return shared_map(shared_data, tmp_path_factory.mktemp("shared") / "snapshot")
+
+
+def test_shared_product1_ntbt_disorder_is_flagged(shared) -> None:
+    a = shared.umi("ORPHA:166024")
+    assert a.specific_icd10 is False and a.needs_attention
+    assert a.recommended[0] == "ORPHA:166024"
+    assert "Q77.3" in a.reason["en"] and "ORPHA:166024" in a.reason["sv"]
+    assert [m.target for m in a.icd11] == ["ICD11:LD24.61"]
+
+
+def test_shared_alpha_id_only_is_not_orphanet_specific(shared) -> None:
+    # Alpha-ID-SE states ORPHA:558 <-> Q87.4 without a relation: never "specific"
+    a = shared.umi("ORPHA:558")
+    assert not a.specific_icd10 and "Orphanet gives no ICD-10 code" in a.reason["en"]
