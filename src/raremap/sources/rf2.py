@@ -236,11 +236,14 @@ class Lines:
     """Maps the n-th parsed row of a file back to its line number (rows dropped as malformed shift it)."""
 
     dropped: list[int] = field(default_factory=list)
+    _counting: pa.Array = field(default_factory=lambda: pa.array([], pa.int64()))
 
     def numbers(self, first_row: int, count: int) -> pa.Array:
         start = first_row + 2  # line 1 is the header
         if not self.dropped or self.dropped[-1] < start:
-            return pa.array(range(start, start + count), pa.int64())
+            if len(self._counting) < count:
+                self._counting = pa.array(range(count), pa.int64())
+            return pc.add(self._counting.slice(0, count), start)
         return pa.array([self.line(first_row + i) for i in range(count)], pa.int64())
 
     def line(self, row: int) -> int:
@@ -286,7 +289,7 @@ def iter_batches(
         report.skip(display, f"line {number}", f"expected {row.expected_columns} tab-separated fields, found {row.actual_columns}")
         return "skip"
 
-    read_options = pacsv.ReadOptions(use_threads=False, skip_rows=1, column_names=header, block_size=1 << 23)
+    read_options = pacsv.ReadOptions(use_threads=False, skip_rows=1, column_names=header, block_size=1 << 20)
     parse_options = pacsv.ParseOptions(delimiter="\t", quote_char=False, escape_char=False, double_quote=False,
                                        newlines_in_values=False, ignore_empty_lines=True, invalid_row_handler=malformed)
     convert_options = pacsv.ConvertOptions(column_types={c: pa.string() for c in header}, include_columns=use,

@@ -250,6 +250,7 @@ class _Run:
         self.dedupe = len(found) > 1 or any(f.type == "Full" for f, _ in self.files)
         self.valid: set[int] = set()
         self._checked: dict[int, str | None] = {}
+        self._targets: dict[str, tuple[str, str] | InvalidCodeError] = {}  # ICD-10 map targets parsed once
 
     def _display(self, f: rf2.Rf2File) -> str:
         rel = self.ctx.relative(f.container)
@@ -305,7 +306,8 @@ class _Run:
         if not parts:
             return None
         tables = [pa.Table.from_batches([b]) if isinstance(b, pa.RecordBatch) else b for b in parts]
-        return pa.concat_tables(tables).combine_chunks()
+        _release_unused()
+        return pa.concat_tables(tables)
 
     def _active_ids(self, data: pa.RecordBatch | pa.Table, id_columns: Sequence[str]) -> pa.RecordBatch | pa.Table:
         data = data.filter(pc.equal(data.column("active"), "1"))
@@ -331,7 +333,7 @@ class _Run:
                 self._skip(line, "concept row repeated", cid)
                 continue
             previous = cid
-            problem = self._problem(cid)
+            problem = sctid_problem(str(cid))
             if problem is not None:
                 self._skip(line, f"invalid concept SCTID: {problem}", cid)
                 continue
@@ -365,7 +367,7 @@ class _Run:
             data = self._active_ids(data, ["id", "conceptId", "typeId"])
             kind = pc.if_else(pc.equal(data.column("typeId"), FSN), _TYPE_FSN,
                               pc.if_else(pc.equal(data.column("typeId"), TEXT_DEFINITION), _TYPE_DEFINITION, _TYPE_SYNONYM))
-            lang = pc.utf8_lower(data.column("languageCode"))
+            lang = pc.dictionary_encode(pc.utf8_lower(data.column("languageCode")))
             return pa.table({"conceptId": data.column("conceptId"), "id": data.column("id"), "lang": lang,
                              "type": pc.cast(kind, pa.int8()), "term": data.column("term"), LINE: data.column(LINE)})
 
@@ -373,40 +375,41 @@ class _Run:
                             ["id", "active", "conceptId", "languageCode", "typeId", "term"], prepare)
         if table is None:
             return _EMPTY
-        keys, values = self._acceptability()
-        if keys is not None and len(keys):
-            found = pc.take(values, pc.index_in(table.column("id"), value_set=keys))
-            acc = pc.fill_null(found, 0)
-        else:
-            acc = pa.array([0] * table.num_rows, pa.int16())
-        table = table.append_column("acc", acc)
+        table = table.append_column("acc", self._acceptability(table.column("id")))
         order = pc.sort_indices(table, sort_keys=[("conceptId", "ascending"), ("id", "ascending")])
+        _release_unused()
         return _Cursor(rf2.pylists(table, ["conceptId", "id", "lang", "type", "term", "acc", LINE], order=order))
 
-    def _acceptability(self) -> tuple[pa.Array | None, pa.Array | None]:
-        """Per description id: base-4 digits of acceptability in US, GB, Swedish, other refsets."""
+    def _acceptability(self, ids: pa.ChunkedArray) -> pa.Array:
+        """Per description: base-4 digits of its acceptability in the US, GB, Swedish and other refsets.
+
+        Computed one language refset at a time (a description is a member of a refset once), so
+        no description-level hash table of all refsets is ever built.
+        """
         def prepare(data: pa.RecordBatch | pa.Table) -> pa.RecordBatch | pa.Table:
             data = self._active_ids(data, ["refsetId", "referencedComponentId", "acceptabilityId"])
             acc = data.column("acceptabilityId")
-            level = pc.cast(pc.if_else(pc.equal(acc, PREFERRED), 2, pc.if_else(pc.equal(acc, ACCEPTABLE), 1, 0)), pa.int16())
-            refset = data.column("refsetId")
-            slots = {}
-            rest = None
-            for name, refset_id in (("us", US_ENGLISH), ("gb", GB_ENGLISH), ("sv", SWEDISH)):
-                here = pc.equal(refset, refset_id)
-                slots[name] = pc.if_else(here, level, 0)
-                rest = here if rest is None else pc.or_(rest, here)
-            slots["other"] = pc.if_else(rest, 0, level)
-            return pa.table({"d": data.column("referencedComponentId"), **slots})
+            level = pc.if_else(pc.equal(acc, PREFERRED), 2, pc.if_else(pc.equal(acc, ACCEPTABLE), 1, 0))
+            return pa.table({"d": data.column("referencedComponentId"), "refset": data.column("refsetId"),
+                             "level": pc.cast(level, pa.int16())})
 
+        packed = pc.cast(pc.multiply(ids, 0), pa.int16())
         table = self._table(["language"], LANGUAGE_COLUMNS, ["active", "refsetId", "referencedComponentId", "acceptabilityId"], prepare)
         if table is None:
-            return None, None
-        grouped = table.group_by("d").aggregate([("us", "max"), ("gb", "max"), ("sv", "max"), ("other", "max")])
-        packed = grouped.column("us_max")
-        for name, shift in (("gb_max", _GB), ("sv_max", _SV), ("other_max", _OTHER)):
-            packed = pc.add(packed, pc.multiply(grouped.column(name), 1 << shift))
-        return grouped.column("d").combine_chunks(), pc.cast(packed, pa.int16()).combine_chunks()
+            return packed
+        other = None
+        for refset in sorted(pc.unique(table.column("refset")).to_pylist()):
+            members = table.filter(pc.equal(table.column("refset"), refset))
+            level = pc.fill_null(_lookup(ids, members.column("d"), members.column("level")), 0)
+            shift = {US_ENGLISH: _US, GB_ENGLISH: _GB, SWEDISH: _SV}.get(refset)
+            if shift is None:
+                other = level if other is None else pc.max_element_wise(other, level)
+            else:
+                packed = pc.add(packed, pc.multiply(level, 1 << shift))
+            del members, level
+        if other is not None:
+            packed = pc.add(packed, pc.multiply(other, 1 << _OTHER))
+        return pc.cast(packed, pa.int16())
 
     def _by_component(self, kind: str, columns: Sequence[str], value: str, refsets: Iterable[int]) -> _Cursor:
         """Active members of the ``refsets`` in files of ``kind``, by referenced component."""
@@ -454,18 +457,19 @@ class _Run:
     def _concept(self, cid: int, effective: str, active: bool, module: str, definition_status: str,
                  drows: list[tuple], arows: list[tuple], vrows: list[tuple]) -> Concept:
         terms = self._assemble(drows)
-        fsn_bare, tag = _split_fsn(terms.fsn)
         labels = terms.labels
-        if "en" not in labels and fsn_bare:
-            labels["en"] = fsn_bare
-        label = labels.get("en") or next(iter(labels.values()), "")
-        synonyms = tuple(t for t in terms.synonyms if t.kind is TermKind.FSN or labels.get(t.lang) != t.text)
-        attributes = {"fsn": terms.fsn, "semantic_tag": tag, "module": module,
-                      "definition_status": DEFINITION_STATUS.get(definition_status, definition_status),
-                      "effective_time": effective}
-        reasons = [INACTIVATION_REASONS.get(v, str(v)) for _, _, v, _ in vrows]
-        if reasons:
-            attributes["inactivation_reason"] = "; ".join(sorted(set(reasons)))
+        attributes = {"module": module, "definition_status": DEFINITION_STATUS.get(definition_status, definition_status)}
+        tag = ""
+        if terms.fsn:
+            tag = _split_fsn(terms.fsn)[1]
+            attributes["fsn"] = terms.fsn
+            if tag:
+                attributes["semantic_tag"] = tag
+        if effective:
+            attributes["effective_time"] = effective
+        if vrows:
+            reasons = {INACTIVATION_REASONS.get(v, str(v)) for _, _, v, _ in vrows}
+            attributes["inactivation_reason"] = "; ".join(sorted(reasons))
         replaced: list[Replacement] = []
         for _, refset, target, line in arows:
             relation = ASSOCIATIONS[refset]
@@ -476,60 +480,67 @@ class _Run:
                 self.report.count(f"snomed: {relation} associations not used as replacement")
             else:
                 replaced.append(Replacement(f"SCTID:{target}", relation))
-        replaced.sort(key=lambda r: (not r.strong, r.relation, r.target))
+        if len(replaced) > 1:
+            replaced.sort(key=lambda r: (not r.strong, r.relation, r.target))
         return Concept(
             code=f"SCTID:{cid}",
-            system=System.SCTID.value,
-            label=label,
+            system="SCTID",
+            label=labels.get("en") or next(iter(labels.values()), ""),
             labels=labels,
-            synonyms=synonyms,
+            synonyms=terms.synonyms,
             status=Status.ACTIVE if active else Status.INACTIVE,
             replaced_by=tuple(replaced),
             kind=tag,
             definition=terms.definition,
-            attributes={k: v for k, v in attributes.items() if v},
+            attributes=attributes,
             release=self.release,
         )
 
-    def _assemble(self, rows: list[tuple]) -> _Assembly:
-        """Preferred terms per language, FSN, synonyms and definition from one concept's descriptions."""
+    @staticmethod
+    def _assemble(rows: list[tuple]) -> _Assembly:
+        """Preferred terms per language, FSN, synonyms and definition from one concept's descriptions.
+
+        Only descriptions in a language refset count, unless no description of that language is
+        in any (converted copies without language refsets). Without an English preferred term
+        the FSN without its semantic tag is the English label.
+        """
         langs_with_refset = {r[2] for r in rows if r[5]}
         best: dict[str, tuple[int, int, str]] = {}  # lang -> (rank, description id, term)
-        fsn: tuple[int, str] | None = None
-        definition: tuple[int, str] | None = None
-        candidates: list[tuple[int, Term]] = []
+        fsn = definition = None
+        fsn_rank = definition_rank = 9
+        candidates = []
         for _, did, lang, kind, term, acc, _ in rows:
             if not term or (not acc and lang in langs_with_refset):
                 continue  # not in the language refsets that speak for this language
-            if kind == _TYPE_DEFINITION:
-                rank = (0 if _preferred(acc) else 1) + (0 if lang == "en" else 2)
-                if definition is None or rank < definition[0]:
-                    definition = (rank, term)
+            if kind == _TYPE_SYNONYM:
+                rank = _LABEL_RANK[acc]
+                if rank is not None:
+                    held = best.get(lang)
+                    if held is None or (rank, did) < held[:2]:
+                        best[lang] = (rank, did, term)
+                candidates.append((did, term, lang, TermKind.SYNONYM))
                 continue
+            rank = (0 if _PREFERRED[acc] else 1) + (0 if lang == "en" else 2)
             if kind == _TYPE_FSN:
-                rank = (0 if _preferred(acc) else 1) + (0 if lang == "en" else 2)
-                if fsn is None or rank < fsn[0]:
-                    fsn = (rank, term)
-                candidates.append((did, Term(term, lang, TermKind.FSN)))
-                continue
-            rank = _label_rank(acc)
-            if rank is not None and (lang not in best or (rank, did) < best[lang][:2]):
-                best[lang] = (rank, did, term)
-            candidates.append((did, Term(term, lang, TermKind.SYNONYM)))
+                if rank < fsn_rank:
+                    fsn, fsn_rank = term, rank
+                candidates.append((did, term, lang, TermKind.FSN))
+            elif rank < definition_rank:
+                definition, definition_rank = term, rank
+        labels = {lang: term for lang, (_, _, term) in sorted(best.items())}
+        if "en" not in labels and fsn:
+            labels["en"] = _split_fsn(fsn)[0]
         chosen = {did for _, did, _ in best.values()}
-        seen: set[tuple[str, str, TermKind]] = set()
+        seen = set()
         synonyms = []
-        for did, t in candidates:
-            key = (t.text, t.lang, t.kind)
-            if did not in chosen and key not in seen:
+        for did, term, lang, kind in candidates:
+            if did in chosen or (kind is TermKind.SYNONYM and labels.get(lang) == term):
+                continue
+            key = (term, lang, kind)
+            if key not in seen:
                 seen.add(key)
-                synonyms.append(t)
-        return _Assembly(
-            labels={lang: term for lang, (_, _, term) in sorted(best.items())},
-            synonyms=tuple(synonyms),
-            fsn=fsn[1] if fsn else "",
-            definition=definition[1] if definition else None,
-        )
+                synonyms.append(Term(term, lang, kind))
+        return _Assembly(labels, tuple(synonyms), fsn or "", definition)
 
     # --- hierarchy --------------------------------------------------------------------------
 
@@ -546,8 +557,12 @@ class _Run:
         for data in self._batches(["relationship"], RELATIONSHIP_COLUMNS,
                                   ["active", "sourceId", "destinationId", "typeId", "characteristicTypeId"], prepare, pre):
             data = rf2.cast_ids(data, ["sourceId", "destinationId"])
+            valid = self.valid
             for child, parent, line in zip(*(data.column(c).to_pylist() for c in ("sourceId", "destinationId", LINE))):
-                problem = self._problem(child) or self._problem(parent)
+                if child not in valid or parent not in valid:
+                    problem = self._problem(child) or self._problem(parent)
+                else:
+                    problem = None
                 if problem is not None:
                     self._skip(line, f"IS-A relationship with an invalid SCTID: {problem}", f"{child} -> {parent}")
                     continue
@@ -636,11 +651,16 @@ class _Run:
         if published.startswith("#"):
             self._skip(line, f"no ICD-10 map target ({published})", source)
             return None
-        try:
-            target, marker = icd10_target(published)
-        except InvalidCodeError as err:
-            self._skip(line, f"invalid ICD-10 map target: {err.reason}", published)
+        parsed = self._targets.get(published)
+        if parsed is None:
+            try:
+                parsed = self._targets[published] = icd10_target(published)
+            except InvalidCodeError as err:
+                parsed = self._targets[published] = err
+        if isinstance(parsed, InvalidCodeError):
+            self._skip(line, f"invalid ICD-10 map target: {parsed.reason}", published)
             return None
+        target, marker = parsed
         parts = [("group", values.get("mapGroup", "")), ("priority", values.get("mapPriority", "")),
                  ("rule", values.get("mapRule", "")), ("advice", values.get("mapAdvice", "")),
                  ("correlation", values.get("correlationId", "")), ("category", values.get("mapCategoryId", "")),
@@ -673,6 +693,30 @@ def _label_rank(acc: int) -> int | None:
     if (acc >> _OTHER) & 3 == 2:
         return 2
     return None
+
+
+_PREFERRED = [_preferred(acc) for acc in range(256)]
+_LABEL_RANK = [_label_rank(acc) for acc in range(256)]
+
+
+def _lookup(ids: pa.ChunkedArray, keys: pa.ChunkedArray, values: pa.ChunkedArray, parts: int = 8) -> pa.ChunkedArray:
+    """``values[i]`` where ``keys[i] == id``, for each of ``ids`` (null where absent).
+
+    The key set is hashed in ``parts`` slices (by the low bits of the id) to keep the hash
+    table, not the data, from dominating peak memory.
+    """
+    found = None
+    bucket = pc.bit_wise_and(keys, parts - 1)
+    for part in range(parts):
+        chosen = pc.equal(bucket, part)
+        hits = pc.take(values.filter(chosen), pc.index_in(ids, value_set=keys.filter(chosen).combine_chunks()))
+        found = hits if found is None else pc.coalesce(found, hits)
+    return found
+
+
+def _release_unused() -> None:
+    """Hand memory freed by Arrow's allocator back to the system (keeps the RSS peak down)."""
+    pa.default_memory_pool().release_unused()
 
 
 def _split_fsn(fsn: str) -> tuple[str, str]:
