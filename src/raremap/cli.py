@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     from .cli_mapping import add_commands  # map, umi, batch, export
 
     add_commands(sub, source_args)
+    from .cli_lookup import add_commands as add_lookup  # lookup
+
+    add_lookup(sub, source_args)
     return p
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pyarrow as pa
 
 from .build import Compiled
+from .search_index import build_search_tables, concept_terms
 
 
 def build_indexes(compiled: Compiled) -> dict[str, pa.Table]:
-    """Extra snapshot tables derived from the compiled records (none yet)."""
-    return {}
+    """Extra snapshot tables derived from the compiled records: the search index."""
+    return build_search_tables(concept_terms(compiled.concepts))

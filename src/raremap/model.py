@@ -238,6 +238,8 @@ class Match:
     system: str
     status: Status = Status.ACTIVE
     replaced_by: tuple[str, ...] = ()
+    match: str = ""  # how the name matched: exact, synonym, abbreviation, prefix, fuzzy
+    matched_lang: str = ""  # language of matched_term ("" when the release states none)
 
 
 Record = Concept | Edge | Mapping | AddedTerm | Release

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +10,8 @@ import pyarrow as pa
 
 from . import codes
 from .errors import InvalidCodeError, UnknownCodeError
-from .model import Concept, IcdRelation, Mapping, Provenance, Relation, Release, Replacement, Status, Term, TermKind
+from .model import (Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, Status,
+                    Term, TermKind)
 from .snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -18,7 +19,10 @@ if TYPE_CHECKING:
 
     from .batch import BatchMapper
     from .crosswalk import Crosswalker
+    from .search import Hit, SearchIndex
     from .umi import Assessor, UmiAssessment
+
+SystemArg = codes.System | str | Iterable[codes.System | str] | None
 
 
 class _Columns:
@@ -133,6 +137,55 @@ class RareMap:
             definition=c["definition"][i],
             attributes=dict(rows("attributes", self._attributes, "key", "value")),
             release=c["release"][i] or "",
+        )
+
+    # --- name lookup (search index) ------------------------------------------------------
+
+    @cached_property
+    def search_index(self) -> SearchIndex:
+        """The fuzzy name index, opened from the snapshot's ``search_*`` tables on first use."""
+        from .search import SearchIndex
+
+        return SearchIndex(self.snapshot.tables)
+
+    def lookup(self, text: str, system: SystemArg = None, lang: str | Iterable[str] | None = None,
+               limit: int = 10, *, include_inactive: bool = False) -> list[Match]:
+        """Concepts whose names match ``text`` (Swedish or English, typos, synonyms,
+        abbreviations, any word order), best first, one per concept.
+
+        ``system`` restricts to one or several code systems, ``lang`` to names in that language
+        (or languages). Inactive codes are left out unless ``include_inactive``; they then come
+        with their status and replacements.
+        """
+        index = self.search_index
+        hits = index.lookup(text, index.filter(_systems(system), _langs(lang), include_inactive), limit)
+        return [self._match(hit, lang) for hit in hits]
+
+    def complete(self, prefix: str, system: SystemArg = None, lang: str | Iterable[str] | None = None,
+                 limit: int = 10, *, include_inactive: bool = False) -> list[Match]:
+        """Completions for a diagnosis name being typed (autocomplete), best first."""
+        index = self.search_index
+        hits = index.complete(prefix, index.filter(_systems(system), _langs(lang), include_inactive), limit)
+        return [self._match(hit, lang) for hit in hits]
+
+    def _match(self, hit: Hit, lang: str | Iterable[str] | None) -> Match:
+        c, i = self._concepts, hit.concept
+        label = c["label"][i]
+        if isinstance(lang, str):
+            for j in range(c["labels_start"][i], c["labels_stop"][i]):
+                if self._labels["lang"][j] == lang:
+                    label = self._labels["text"][j]
+        start, stop = c["replacements_start"][i], c["replacements_stop"][i]
+        return Match(
+            code=c["code"][i],
+            label=label,
+            matched_term=hit.text,
+            score=round(hit.score, 1),
+            system=c["system"][i],
+            status=Status(c["status"][i]),
+            replaced_by=tuple(self._replacements["target"][start:stop]),
+            match=hit.match,
+            matched_lang=hit.lang,
         )
 
     # --- hierarchy ------------------------------------------------------------------------
@@ -268,6 +321,21 @@ class RareMap:
     def __repr__(self) -> str:
         names = ", ".join(r.id for r in self.releases)
         return f"<RareMap {len(self)} concepts from {names}>"
+
+
+def _systems(system: SystemArg) -> set[str] | None:
+    """Canonical system names of a ``system=`` argument (one spelling or several)."""
+    if system is None:
+        return None
+    if isinstance(system, (str, codes.System)):
+        system = [system]
+    return {codes._system(s).value for s in system}
+
+
+def _langs(lang: str | Iterable[str] | None) -> set[str] | None:
+    if lang is None:
+        return None
+    return {lang} if isinstance(lang, str) else set(lang)
 
 
 def _runs(values: list[str]) -> dict[str, range]:

@@ -1,0 +1,475 @@
+"""Fuzzy lookup and completion over the search index stored in a snapshot.
+
+Candidates come from the index, never from a scan of every name: the exact normalised key
+(binary search in the sorted keys), the word-order-free key (``"syndrome, Marfan"``), names that
+start with the query, and trigram postings (the rarest trigrams of the query first, within a
+budget). Only that short list is scored with rapidfuzz.
+
+Ranking: exact preferred label > exact synonym > exact abbreviation > prefix > fuzzy; within a
+tier by score, then by closeness of the surface text (so "Strålcystit" typed with å wins over
+a name that differs only in å/a), preferred before synonym, active before inactive, shorter
+name, code order. One hit per concept: its best name wins and is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from typing import NamedTuple
+
+import numpy as np
+import pyarrow as pa
+from rapidfuzz import fuzz, process
+
+from .search_index import ABBREVIATION, PREFERRED, text_hash
+from .textnorm import gram_keys, normalise, permutation_key
+
+__all__ = ["Hit", "SearchIndex", "TIERS"]
+
+TIERS = ("exact", "synonym", "abbreviation", "prefix", "fuzzy")
+_EXACT, _SYNONYM, _ABBREVIATION, _PREFIX, _FUZZY = range(5)
+_KIND_TIER = {PREFERRED: _EXACT, ABBREVIATION: _ABBREVIATION}
+
+MAX_QUERY = 256  # characters of a query that are looked at
+GRAM_BUDGET = 10_000  # postings entries read per query for trigram candidates
+MIN_GRAMS = 8  # ... but never fewer trigrams than this (a name with ≤ 2 typos keeps one of 7)
+WORD_BUDGET = 10_000  # postings entries read per query for word candidates
+FUZZY_POOL = 32  # candidates of each kind (trigram, word) scored with rapidfuzz
+VERIFY_POOL = 256  # candidates checked against the posting lists not read ...
+VERIFY_LISTS = 16  # ... up to this many of them
+WORDS_ENOUGH = 95.0  # a word candidate scoring this high makes trigram candidates unnecessary
+FUZZY_CUTOFF = 30.0
+_SMALL_RANGE = 4096  # a key range up to this size is sorted directly
+
+
+class Hit(NamedTuple):
+    """One ranked result: the concept's row in the snapshot and the name that matched."""
+
+    concept: int
+    term: int
+    text: str
+    lang: str
+    match: str  # one of TIERS
+    score: float
+
+
+class _Filter(NamedTuple):
+    systems: np.ndarray | None  # bool per system dictionary index
+    langs: np.ndarray | None  # bool per lang dictionary index
+    include_inactive: bool
+
+
+class _SortedStrings:
+    """Binary search over a sorted Arrow string column, reading the memory-mapped buffers."""
+
+    def __init__(self, column: pa.ChunkedArray) -> None:
+        arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        self._n = len(arr)
+        _, offsets, data = arr.buffers()
+        width = 8 if pa.types.is_large_string(arr.type) else 4
+        raw = memoryview(offsets)[arr.offset * width:(arr.offset + self._n + 1) * width]
+        self._off = raw.cast("q" if width == 8 else "i")
+        self._data = memoryview(data) if data is not None else memoryview(b"")
+
+    def __len__(self) -> int:
+        return self._n
+
+    def head(self, i: int, n: int) -> bytes:
+        start = self._off[i]
+        return bytes(self._data[start:min(start + n, self._off[i + 1])])
+
+    def get(self, i: int) -> bytes:
+        return bytes(self._data[self._off[i]:self._off[i + 1]])
+
+    def prefix_range(self, prefix: bytes) -> tuple[int, int]:
+        """Rows whose value starts with ``prefix``: ``range(lo, hi)``."""
+        n, size = len(prefix), self._n
+        lo, hi = 0, size
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.head(mid, n) < prefix:
+                lo = mid + 1
+            else:
+                hi = mid
+        start, hi = lo, size
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.head(mid, n) <= prefix:
+                lo = mid + 1
+            else:
+                hi = mid
+        return start, lo
+
+    def equal_range(self, value: bytes) -> tuple[int, int]:
+        """Rows equal to ``value`` (they sort first among the rows starting with it)."""
+        lo, hi = self.prefix_range(value)
+        end = lo
+        while end < hi and self._off[end + 1] - self._off[end] == len(value):
+            end += 1
+        return lo, end
+
+
+def _numpy(column: pa.ChunkedArray) -> np.ndarray:
+    arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return arr.to_numpy(zero_copy_only=False)
+
+
+def _dictionary(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    if not pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_encode()
+    return arr.indices.to_numpy(zero_copy_only=False), arr.dictionary.to_pylist()
+
+
+def _list_parts(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return arr.offsets.to_numpy(), arr.values.to_numpy(zero_copy_only=False)
+
+
+class SearchIndex:
+    """The ``search_*`` tables of a snapshot, answered as lookups and completions.
+
+    Opening is cheap: numpy views over the memory-mapped Arrow buffers, nothing is copied
+    except the bit-packed ``active`` column.
+    """
+
+    def __init__(self, tables: Mapping[str, pa.Table]) -> None:
+        terms = tables["search_terms"]
+        self.size = terms.num_rows
+        self._norms = _SortedStrings(terms.column("norm"))
+        self._norm_col = terms.column("norm")
+        self._text_col = terms.column("text")
+        self._concept = _numpy(terms.column("concept"))
+        self._kind = _numpy(terms.column("kind"))
+        self._active = _numpy(terms.column("active"))
+        self._ngrams = _numpy(terms.column("ngrams"))
+        self._nwords = _numpy(terms.column("nwords"))
+        self._rank = _numpy(terms.column("rank"))
+        self._lang, self._lang_names = _dictionary(terms.column("lang"))
+        self._system, self._system_names = _dictionary(terms.column("system"))
+        grams = tables["search_grams"]
+        self._gram_keys = _numpy(grams.column("key"))
+        self._gram_off, self._gram_rows = _list_parts(grams.column("terms"))
+        tokens = tables["search_tokens"]
+        self._tokens = _SortedStrings(tokens.column("token"))
+        self._tok_off, self._tok_rows = _list_parts(tokens.column("terms"))
+        self._tok_hash = _numpy(tokens.column("hash"))
+        self._tok_hash_row = _numpy(tokens.column("hash_row"))
+        perm = tables["search_perm"]
+        self._perm_keys = _numpy(perm.column("key"))
+        self._perm_rows = _numpy(perm.column("term"))
+        prefix = tables["search_prefix"]
+        self._prefixes = _SortedStrings(prefix.column("prefix"))
+        self._pre_off, self._pre_rows = _list_parts(prefix.column("terms"))
+
+    # --- public ---------------------------------------------------------------------------
+
+    def filter(self, systems: Collection[str] | None = None, langs: Collection[str] | None = None,
+               include_inactive: bool = False) -> _Filter:
+        """A filter for :meth:`lookup` / :meth:`complete` (system values as stored, e.g. "ORPHA")."""
+        return _Filter(_allowed(self._system_names, systems), _allowed(self._lang_names, langs), include_inactive)
+
+    def lookup(self, text: str, flt: _Filter, limit: int = 10) -> list[Hit]:
+        """The best ``limit`` concepts for a diagnosis name, best first."""
+        q = normalise(text[:MAX_QUERY])
+        if not q or limit <= 0:
+            return []
+        found: dict[int, tuple[int, float]] = {}  # term row → (tier, score)
+        self._score(q, self._allowed(np.arange(*self._norms.equal_range(q.encode()), dtype=np.int64), flt), found)
+        if " " in q:
+            for row in self._permutations(q, flt):
+                found.setdefault(row, (_KIND_TIER.get(int(self._kind[row]), _SYNONYM), 99.0))
+        if self._concepts_in(found) < limit:
+            self._score(q, self._by_rank((q + " ").encode(), flt, limit), found)
+        if self._concepts_in(found) < limit:
+            best = self._score(q, self._word_candidates(q, flt, FUZZY_POOL), found) if " " in q else 0.0
+            if best < WORDS_ENOUGH or self._concepts_in(found) < limit:
+                self._score(q, self._gram_candidates(q, flt, FUZZY_POOL), found)
+        return self._rank_hits(text, found, limit)
+
+    def _score(self, q: str, rows: np.ndarray, found: dict[int, tuple[int, float]]) -> float:
+        """Score ``rows`` against ``q`` into ``found`` (tier, score); the best fuzzy score."""
+        new = [r for r in rows.tolist() if r not in found]
+        if not new:
+            return 0.0
+        norms = self._norm_col.take(np.array(new, np.int64)).to_pylist()
+        scores = process.cdist([q], norms, scorer=fuzz.WRatio, processor=None, dtype=np.float32)[0].tolist()
+        qs = q + " "
+        best = 0.0
+        for row, norm, score in zip(new, norms, scores):
+            if norm == q:
+                found[row] = (_KIND_TIER.get(int(self._kind[row]), _SYNONYM), 100.0)
+            elif norm.startswith(qs):
+                found[row] = (_PREFIX, score)
+            elif score >= FUZZY_CUTOFF:
+                found[row] = (_FUZZY, score)
+                best = max(best, score)
+        return best
+
+    def complete(self, prefix: str, flt: _Filter, limit: int = 10) -> list[Hit]:
+        """Completions of a name being typed: names starting with ``prefix`` (short, preferred
+        names first), then names with a word starting with the last word typed, then (from
+        three letters on) fuzzy matches."""
+        p = normalise(prefix[:MAX_QUERY])
+        if not p or limit <= 0:
+            return []
+        if not prefix[-1:].isalnum():
+            p += " "  # the last word is complete
+        ordered: list[tuple[int, int]] = []  # (term row, tier) in result order
+        exact = p.rstrip()
+        for row in self._by_rank(p.encode(), flt, limit).tolist():
+            tier = _KIND_TIER.get(int(self._kind[row]), _SYNONYM) if self._norms.get(row).decode() == exact else _PREFIX
+            ordered.append((row, tier))
+        ordered.sort(key=lambda rt: rt[1] > _ABBREVIATION)  # exact names before the other prefixes
+        if self._concepts_of(r for r, _ in ordered) < limit:
+            ordered.extend((row, _PREFIX) for row in self._word_prefix(p, flt, limit).tolist())
+        if self._concepts_of(r for r, _ in ordered) < limit and len(exact) >= 3:
+            ordered.extend((row, _FUZZY) for row in self._gram_candidates(exact, flt, FUZZY_POOL).tolist())
+        return self._complete_hits(exact, ordered, limit)
+
+    # --- candidates -----------------------------------------------------------------------
+
+    def _allowed(self, rows: np.ndarray, flt: _Filter) -> np.ndarray:
+        if not len(rows):
+            return rows
+        keep = self._allowed_mask(rows, flt)
+        return rows if keep is None else rows[keep]
+
+    def _concepts_in(self, found: dict[int, tuple[int, float]]) -> int:
+        return len({int(self._concept[r]) for r in found}) if found else 0
+
+    def _concepts_of(self, rows: Iterable[int]) -> int:
+        return len({int(self._concept[r]) for r in rows})
+
+    def _permutations(self, q: str, flt: _Filter) -> list[int]:
+        key = permutation_key(q)
+        h = np.uint64(text_hash(key))
+        lo, hi = np.searchsorted(self._perm_keys, h, "left"), np.searchsorted(self._perm_keys, h, "right")
+        rows = self._allowed(self._perm_rows[lo:hi].astype(np.int64), flt)
+        return [r for r in rows.tolist() if permutation_key(self._norms.get(r).decode()) == key]
+
+    def _by_rank(self, prefix: bytes, flt: _Filter, limit: int) -> np.ndarray:
+        """Rows whose key starts with ``prefix`` and that pass ``flt``, best completion rank
+        first, enough of them to cover ``limit`` concepts."""
+        lo, hi = self._norms.prefix_range(prefix)
+        if hi <= lo:
+            return np.zeros(0, np.int64)
+        if hi - lo > _SMALL_RANGE:
+            j, end = self._prefixes.equal_range(prefix)
+            if end > j:  # a precomputed best list exists for every prefix of a large range
+                rows = self._allowed(self._pre_rows[self._pre_off[j]:self._pre_off[j + 1]].astype(np.int64), flt)
+                if self._concepts_of(rows.tolist()) >= limit:
+                    return rows
+        rows = self._allowed(np.arange(lo, hi, dtype=np.int64), flt)
+        ranks = self._rank[rows]
+        want = limit * 4
+        while True:
+            if len(rows) > want:
+                top = np.argpartition(ranks, want)[:want]
+                top = top[np.argsort(ranks[top])]
+            else:
+                top = np.argsort(ranks)
+            chosen = rows[top]
+            if len(top) == len(rows) or self._concepts_of(chosen.tolist()) >= limit:
+                return chosen
+            want *= 4
+
+    def _word_prefix(self, p: str, flt: _Filter, limit: int) -> np.ndarray:
+        """Rows holding every complete word of ``p`` and a word starting with its last,
+        unfinished word; best completion rank first."""
+        words = p.split()
+        partial = None if p.endswith(" ") else words.pop()
+        lists: list[np.ndarray] = []
+        found = self._word_rows(set(words))
+        if len(found) < len(set(words)):
+            return np.zeros(0, np.int64)
+        for lo in found.tolist():
+            lists.append(self._tok_rows[self._tok_off[lo]:self._tok_off[lo + 1]])
+        if partial is not None:
+            lo, hi = self._tokens.prefix_range(partial.encode())
+            if lo == hi:
+                return np.zeros(0, np.int64)
+            # the words starting with the partial one, as many as the budget allows
+            stop = lo + int(np.searchsorted(self._tok_off[lo + 1:hi + 1] - self._tok_off[lo], GRAM_BUDGET, "right"))
+            stop = max(lo + 1, min(hi, stop))
+            rows = self._tok_rows[self._tok_off[lo]:self._tok_off[stop]]
+            lists.append(rows if stop == lo + 1 else np.sort(rows))
+        lists.sort(key=len)
+        rows = lists[0]
+        for other in lists[1:]:  # keep the rows of the shortest list that are in every other
+            rows = rows[_member(other, rows)]
+        rows = self._allowed(rows.astype(np.int64), flt)
+        want = max(limit * 4, 64)
+        ranks = self._rank[rows]
+        if len(rows) > want:
+            top = np.argpartition(ranks, want)[:want]
+            rows, ranks = rows[top], ranks[top]
+        rows = rows[np.argsort(ranks, kind="stable")]
+        return rows[np.r_[True, rows[1:] != rows[:-1]]] if len(rows) else rows
+
+    def _gram_candidates(self, q: str, flt: _Filter, pool: int) -> np.ndarray:
+        """Rows sharing most trigrams with ``q`` (Dice estimate), best first."""
+        keys = gram_keys(q)
+        qk = np.fromiter(keys, np.uint64, len(keys))
+        pos = np.searchsorted(self._gram_keys, qk)
+        inside = pos < len(self._gram_keys)
+        pos, qk = pos[inside], qk[inside]
+        pos = pos[self._gram_keys[pos] == qk]
+        return self._overlap(self._gram_rows, self._gram_off[pos], self._gram_off[pos + 1], len(keys),
+                             self._ngrams, GRAM_BUDGET, MIN_GRAMS, flt, pool)
+
+    def _word_candidates(self, q: str, flt: _Filter, pool: int) -> np.ndarray:
+        """Rows sharing most words with ``q`` (Dice estimate), best first: the word that tells
+        one of many similar long names apart is often common as trigrams but rare as a word."""
+        words = set(q.split())
+        pos = self._word_rows(words)
+        return self._overlap(self._tok_rows, self._tok_off[pos], self._tok_off[pos + 1], len(words),
+                             self._nwords, WORD_BUDGET, 2, flt, pool)
+
+    def _word_rows(self, words: Collection[str]) -> np.ndarray:
+        """Rows of the vocabulary table of those ``words`` that are in it."""
+        hashes = np.fromiter((text_hash(w) for w in words), np.uint64, len(words))
+        pos = np.searchsorted(self._tok_hash, hashes)
+        inside = pos < len(self._tok_hash)
+        pos, hashes = pos[inside], hashes[inside]
+        return self._tok_hash_row[pos[self._tok_hash[pos] == hashes]].astype(np.int64)
+
+    def _overlap(self, values: np.ndarray, starts: np.ndarray, stops: np.ndarray, total: int, sizes: np.ndarray,
+                 budget: int, minimum: int, flt: _Filter, pool: int) -> np.ndarray:
+        """The ``pool`` rows with the highest Dice coefficient between the query's ``total``
+        features and a row's ``sizes[row]`` features; posting list i is ``values[starts[i]:stops[i]]``.
+
+        Lists are read rarest first until ``budget`` entries are read (at least ``minimum``
+        lists); the rows found are candidates. The best candidates are then checked against
+        the next, more frequent lists by binary search (they are sorted), so that a feature too
+        frequent to read still tells apart candidates that tie on the rare ones.
+        """
+        if not len(starts):
+            return np.zeros(0, np.int64)
+        df = stops - starts
+        order = np.argsort(df, kind="stable")
+        weight = np.log2(1.0 + self.size / np.maximum(df[order], 1))  # rarer features weigh more
+        k = max(int(np.searchsorted(np.cumsum(df[order]), budget, "right")), min(len(order), minimum))
+        parts = [values[s:e] for s, e in zip(starts[order[:k]].tolist(), stops[order[:k]].tolist())]
+        read = np.concatenate(parts)
+        weights = np.repeat(weight[:k], [len(p) for p in parts])
+        by_row = np.argsort(read, kind="stable")
+        read, weights = read[by_row], weights[by_row]
+        first = np.flatnonzero(np.concatenate(([True], read[1:] != read[:-1])))
+        rows, shared = read[first], np.add.reduceat(weights, first)
+        keep = self._allowed_mask(rows, flt)
+        if keep is not None:
+            rows, shared = rows[keep], shared[keep]
+        if not len(rows):
+            return rows.astype(np.int64)
+        read_weight = float(weight[:k].sum())
+        checked = min(len(order), k + VERIFY_LISTS)
+        if checked > k:
+            if len(rows) > VERIFY_POOL:
+                dice = shared / (read_weight + sizes[rows] * (read_weight / total))
+                top = np.argpartition(-dice, VERIFY_POOL)[:VERIFY_POOL]
+                rows, shared = rows[top], shared[top]
+            for j, (s, e) in enumerate(zip(starts[order[k:checked]].tolist(), stops[order[k:checked]].tolist()), k):
+                shared = shared + weight[j] * _member(values[s:e], rows)
+            read_weight = float(weight[:checked].sum())
+        # Dice coefficient on the weights of the features read; a row's feature count is scaled
+        # to the share of the query's features that were read
+        dice = shared / (read_weight + sizes[rows] * (read_weight / total))
+        if len(rows) > pool:
+            top = np.argpartition(-dice, pool)[:pool]
+            rows, dice = rows[top], dice[top]
+        return rows[np.lexsort((rows, -dice))].astype(np.int64)
+
+    def _allowed_mask(self, rows: np.ndarray, flt: _Filter) -> np.ndarray | None:
+        keep = None
+        if not flt.include_inactive:
+            keep = self._active[rows]
+        if flt.systems is not None:
+            ok = flt.systems[self._system[rows]]
+            keep = ok if keep is None else keep & ok
+        if flt.langs is not None:
+            ok = flt.langs[self._lang[rows]]
+            keep = ok if keep is None else keep & ok
+        return keep
+
+    # --- ranking --------------------------------------------------------------------------
+
+    def _rank_hits(self, text: str, found: dict[int, tuple[int, float]], limit: int) -> list[Hit]:
+        if not found:
+            return []
+        rows = np.fromiter(found, np.int64, len(found))
+        kinds, ranks = self._kind[rows].tolist(), self._rank[rows].tolist()
+        inactive, concepts = (~self._active[rows]).tolist(), self._concept[rows].tolist()
+        keyed = [(found[row][0], -round(found[row][1], 1), 0.0, kinds[j], inactive[j], ranks[j], concepts[j], row)
+                 for j, row in enumerate(rows.tolist())]
+        keyed.sort()
+        # ties on (tier, score) up to the last result are broken by the surface text: the name
+        # closest to what was typed, accents and case included, wins
+        seen: set[int] = set()
+        end = len(keyed)
+        for i, item in enumerate(keyed):
+            seen.add(item[6])
+            if len(seen) == limit:
+                end = i + 1
+                while end < len(keyed) and keyed[end][:2] == item[:2]:
+                    end += 1
+                break
+        head = keyed[:end]
+        texts = self._text_col.take(np.array([item[7] for item in head], np.int64)).to_pylist()
+        surface = process.cdist([text.casefold()], [t.casefold() for t in texts], scorer=fuzz.ratio,
+                                dtype=np.float32)[0].tolist()
+        head = sorted((item[:2] + (-surface[i],) + item[3:] + (texts[i],)) for i, item in enumerate(head))
+        return self._distinct(head, limit)
+
+    def _complete_hits(self, exact: str, ordered: list[tuple[int, int]], limit: int) -> list[Hit]:
+        rows = [r for r, _ in ordered]
+        if not rows:
+            return []
+        norms = self._norm_col.take(pa.array(rows, pa.int64())).to_pylist()
+        texts = self._text_col.take(pa.array(rows, pa.int64())).to_pylist()
+        scores = process.cdist([exact], norms, scorer=fuzz.WRatio, processor=None, dtype=np.float32)[0]
+        keyed = []
+        fuzzy = []
+        for j, (row, tier) in enumerate(ordered):
+            score = 100.0 if tier <= _ABBREVIATION else float(scores[j])
+            item = (tier, j, -score, row, texts[j])
+            (fuzzy if tier == _FUZZY else keyed).append(item)
+        fuzzy.sort(key=lambda it: (it[2], int(self._concept[it[3]]), it[3]))
+        out: list[Hit] = []
+        seen: set[int] = set()
+        for tier, _, neg, row, text in keyed + fuzzy:
+            concept = int(self._concept[row])
+            if concept in seen or (tier == _FUZZY and -neg < FUZZY_CUTOFF):
+                continue
+            seen.add(concept)
+            out.append(Hit(concept, row, text, self._lang_names[self._lang[row]] or "", TIERS[tier], -neg))
+            if len(out) == limit:
+                break
+        return out
+
+    def _distinct(self, keyed: list[tuple], limit: int) -> list[Hit]:
+        out: list[Hit] = []
+        seen: set[int] = set()
+        for tier, neg, _s, _k, _a, _l, concept, row, text in keyed:
+            if concept in seen:
+                continue
+            seen.add(concept)
+            out.append(Hit(concept, row, text, self._lang_names[self._lang[row]] or "", TIERS[tier], -neg))
+            if len(out) == limit:
+                break
+        return out
+
+
+def _member(sorted_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Which of ``rows`` are in the ascending array ``sorted_rows``."""
+    if not len(sorted_rows):
+        return np.zeros(len(rows), np.bool_)
+    pos = np.searchsorted(sorted_rows, rows)
+    pos[pos == len(sorted_rows)] = 0
+    return sorted_rows[pos] == rows
+
+
+def _allowed(names: list[str], wanted: Collection[str] | None) -> np.ndarray | None:
+    if wanted is None:
+        return None
+    wanted = {wanted} if isinstance(wanted, str) else set(wanted)
+    return np.array([n in wanted for n in names] + [False], np.bool_)

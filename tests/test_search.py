@@ -1,0 +1,294 @@
+"""Name lookup: normalisation, ranking, filters, obsolete codes, completion, CLI.
+
+Names and codes are real (Orphanet nomenclature pack 2023, ICD-10-SE 2022, ICD-11 MMS 2024-01).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from raremap.cli import main
+from raremap.model import Concept, Release, Replacement, Status, Term, TermKind
+from raremap.textnorm import gram_keys, normalise, permutation_key
+
+ORPHA = Release("orphanet-nomenclature:2023-06-21", "ORPHA", "Orphanet nomenclature pack", "1.3.25", "2023-06-21")
+ICD10SE = Release("icd10se-inera:2022", "ICD10SE", "ICD-10-SE", "2022", "2022-01-11")
+ICD11 = Release("icd11-simple-tabulation-en:2024-01", "ICD11", "ICD-11 MMS", "2024-01", "2024-01-21")
+
+
+def orpha(code: str, label: str, *synonyms: str, status: Status = Status.ACTIVE, replaced_by: tuple[Replacement, ...] = ()) -> Concept:
+    return Concept(code, "ORPHA", label, {"en": label}, tuple(Term(s, "en", TermKind.SYNONYM) for s in synonyms),
+                   status=status, replaced_by=replaced_by, release=ORPHA.id)
+
+
+def icd10se(code: str, label: str, *index_terms: str) -> Concept:
+    return Concept(code, "ICD10SE", label, {"sv": label}, tuple(Term(s, "sv", TermKind.INDEX) for s in index_terms),
+                   release=ICD10SE.id)
+
+
+def icd11(code: str, label: str) -> Concept:
+    return Concept(code, "ICD11", label, {"en": label}, release=ICD11.id)
+
+
+@pytest.fixture
+def rm(make_map):
+    return make_map(
+        [ORPHA,
+         orpha("ORPHA:558", "Marfan syndrome", "MFS"),
+         orpha("ORPHA:284963", "Marfan syndrome type 1", "MFS1"),
+         orpha("ORPHA:284973", "Marfan syndrome type 2", "MFS2"),
+         orpha("ORPHA:586", "Cystic fibrosis", "CF", "Mucoviscidosis"),
+         orpha("ORPHA:284264", "IgG4-related disease", "IgG4-related sclerosing disease"),
+         orpha("ORPHA:596448", "IgG4-related systemic disease", "IgG4-RD", "IgG4-related disease"),
+         orpha("ORPHA:287", "Classical Ehlers-Danlos syndrome", "Classical EDS", "cEDS"),
+         orpha("ORPHA:275517", "Autoimmune lymphoproliferative syndrome with recurrent viral infections",
+               "ALPS with recurrent viral infections", "CEDS", "Caspase 8 deficiency syndrome"),
+         orpha("ORPHA:166063", "Pontocerebellar hypoplasia type 4"),
+         orpha("ORPHA:166068", "Pontocerebellar hypoplasia type 5", "Fetal-onset olivopontocerebellar hypoplasia", "PCH5",
+               status=Status.DEPRECATED, replaced_by=(Replacement("ORPHA:166063", "moved_to"),))],
+        [ICD10SE,
+         icd10se("ICD10SE:Q87.4", "Marfans syndrom"),
+         icd10se("ICD10SE:N30", "Cystit (blåskatarr)"),
+         icd10se("ICD10SE:N30.4", "Strålcystit"),
+         icd10se("ICD10SE:K50", "Crohns sjukdom [regional enterit]", "Morbus Crohn"),
+         icd10se("ICD10SE:K50.9", "Crohns sjukdom, ospecificerad"),
+         icd10se("ICD10SE:E10", "Diabetes mellitus typ 1"),
+         icd10se("ICD10SE:E11", "Diabetes mellitus typ 2"),
+         icd10se("ICD10SE:E84.0", "Cystisk fibros med lungmanifestationer")],
+        [ICD11,
+         icd11("ICD11:LD28.01", "Marfan syndrome"),
+         icd11("ICD11:DD70", "Crohn disease"),
+         icd11("ICD11:CA25", "Cystic fibrosis")],
+    )
+
+
+def codes(matches) -> list[str]:
+    return [m.code for m in matches]
+
+
+# --- normalisation --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variants", [
+    ("Crohn's disease", "Crohns disease", "Crohn disease", "CROHN’S DISEASE"),
+    ("Marfans syndrom", "marfan syndrom", "Marfan's syndrom"),
+    ("Strålcystit", "stralcystit", "STRÅLCYSTIT"),
+    ("Diabetes mellitus typ II", "diabetes mellitus typ 2", "Diabetes mellitus, typ 2"),
+    ("α-thalassemia", "alpha thalassemia", "Alfa-thalassemia", "ALPHA-THALASSEMIA"),
+    ("Charcot-Marie-Tooth disease", "charcot marie tooth disease"),
+    ("Sjögren syndrome", "Sjogren syndrome", "Sjøgren syndrome"),
+    ("Mucopolysaccharidosis type VI", "mucopolysaccharidosis type 6"),
+])
+def test_normalisation_equates_clinical_spellings(variants):
+    assert len({normalise(v) for v in variants}) == 1
+
+
+def test_normalisation_keeps_what_tells_names_apart():
+    assert normalise("Fragile X syndrome") == "fragile x syndrome"  # a lone X is no numeral here
+    assert normalise("Diabetes mellitus typ 1") != normalise("Diabetes mellitus typ 2")
+    assert normalise("CRPS") == "crps"  # short words keep their s
+    assert normalise("MODY3") == "mody 3"
+
+
+def test_word_order_key():
+    assert permutation_key(normalise("syndrome, Marfan")) == permutation_key(normalise("Marfan syndrome"))
+
+
+SWEDISH = st.text(alphabet="abcdefghijklmnopqrstuvwxyzåäöABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖ -',.()0123456789", max_size=40)
+_ASCII = str.maketrans("åäöÅÄÖ", "aaoAAO")
+
+
+@settings(max_examples=100)
+@given(st.text(max_size=60))
+def test_normalise_is_idempotent_and_never_raises(text):
+    once = normalise(text)
+    assert normalise(once) == once
+    assert once == once.strip() and "  " not in once
+    gram_keys(once)
+
+
+@settings(max_examples=100)
+@given(SWEDISH)
+def test_swedish_letters_match_when_typed_as_a_and_o(text):
+    assert normalise(text.translate(_ASCII)) == normalise(text)
+    assert normalise(text.upper()) == normalise(text.lower())
+
+
+# --- ranking ----------------------------------------------------------------------------------
+
+
+def test_exact_then_prefix_then_fuzzy(rm):
+    found = rm.lookup("Marfan syndrome")
+    assert found[0].code in {"ORPHA:558", "ICD11:LD28.01"} and found[0].match == "exact" and found[0].score == 100
+    assert {m.code for m in found[:2]} == {"ORPHA:558", "ICD11:LD28.01"}
+    kinds = [m.match for m in found]
+    assert kinds[2:4] == ["prefix", "prefix"] and {m.code for m in found[2:4]} == {"ORPHA:284963", "ORPHA:284973"}
+    assert "ICD10SE:Q87.4" in codes(found[4:]) and all(k == "fuzzy" for k in kinds[4:])
+    tiers = ["exact", "synonym", "abbreviation", "prefix", "fuzzy"]
+    assert [tiers.index(k) for k in kinds] == sorted(tiers.index(k) for k in kinds)
+
+
+def test_swedish_genitive_finds_icd10se_first_then_english(rm):
+    found = rm.lookup("marfans syndrom")
+    assert found[0].code == "ICD10SE:Q87.4" and found[0].match == "exact"
+    assert {"ORPHA:558", "ICD11:LD28.01"} <= set(codes(found[1:3]))
+
+
+def test_exact_label_ranks_above_synonym_above_abbreviation(rm):
+    found = rm.lookup("IgG4-related disease")
+    assert codes(found[:2]) == ["ORPHA:284264", "ORPHA:596448"]
+    assert [m.match for m in found[:2]] == ["exact", "synonym"]
+    found = rm.lookup("cEDS")  # a synonym of ORPHA:287 ("cEDS"), an abbreviation of ORPHA:275517 ("CEDS")
+    assert codes(found[:2]) == ["ORPHA:287", "ORPHA:275517"]
+    assert [m.match for m in found[:2]] == ["synonym", "abbreviation"]
+
+
+def test_abbreviation_and_synonym(rm):
+    mfs = rm.lookup("MFS")[0]
+    assert (mfs.code, mfs.matched_term, mfs.match, mfs.label) == ("ORPHA:558", "MFS", "abbreviation", "Marfan syndrome")
+    cf = rm.lookup("mucoviscidosis")[0]
+    assert (cf.code, cf.matched_term, cf.match) == ("ORPHA:586", "Mucoviscidosis", "synonym")
+
+
+def test_word_order(rm):
+    found = rm.lookup("syndrome, Marfan")
+    assert set(codes(found[:2])) == {"ORPHA:558", "ICD11:LD28.01"} and found[0].match == "exact"
+
+
+def test_ascii_typed_swedish_title_is_displayed_unchanged(rm):
+    hit = rm.lookup("stralcystit")[0]
+    assert (hit.code, hit.matched_term, hit.match, hit.matched_lang) == ("ICD10SE:N30.4", "Strålcystit", "exact", "sv")
+
+
+def test_typos(rm):
+    assert rm.lookup("Stralcysit")[0].code == "ICD10SE:N30.4"
+    assert rm.lookup("marfn syndrom")[0].code == "ICD10SE:Q87.4"
+    assert rm.lookup("cystic fiborsis")[0].code in {"ORPHA:586", "ICD11:CA25"}
+    assert rm.lookup("Pontocerebelar hypoplasia type 4")[0].code == "ORPHA:166063"
+
+
+def test_apostrophe_and_genitive_variants_find_crohn(rm):
+    for query in ("Crohn's disease", "Crohns disease", "crohn disease"):
+        assert rm.lookup(query)[0].code == "ICD11:DD70"
+    assert rm.lookup("crohns sjukdom")[0].code == "ICD10SE:K50"  # bracketed part not needed
+    assert rm.lookup("morbus crohn")[0].code == "ICD10SE:K50"
+
+
+def test_roman_numerals(rm):
+    hit = rm.lookup("Diabetes mellitus typ II")[0]
+    assert (hit.code, hit.match) == ("ICD10SE:E11", "exact")
+
+
+def test_one_result_per_concept_with_best_name(rm):
+    found = rm.lookup("cystic fibrosis", limit=20)
+    assert len(codes(found)) == len(set(codes(found)))
+    cf = next(m for m in found if m.code == "ORPHA:586")
+    assert cf.matched_term == "Cystic fibrosis" and cf.match == "exact"
+
+
+def test_deterministic(rm):
+    first = rm.lookup("syndrome", limit=20)
+    assert first == rm.lookup("syndrome", limit=20)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "-- , ;", "\x00"])
+def test_nothing_to_look_up(rm, query):
+    assert rm.lookup(query) == [] and rm.complete(query) == []
+
+
+def test_lookup_never_raises(rm):
+    @settings(max_examples=60, deadline=None)
+    @given(st.text(max_size=80))
+    def check(text):
+        for m in rm.lookup(text) + rm.complete(text) + rm.lookup(text, system="ORPHA", include_inactive=True):
+            assert 0 <= m.score <= 100
+
+    check()
+
+
+# --- filters and obsolete codes ------------------------------------------------------------
+
+
+def test_system_filter_one_or_several(rm):
+    assert codes(rm.lookup("Marfan syndrome", system="ICD10SE")) == ["ICD10SE:Q87.4"]
+    both = rm.lookup("Marfan syndrome", system=["ORPHA", "icd11"])
+    assert {m.system for m in both} == {"ORPHA", "ICD11"}
+
+
+def test_lang_filter(rm):
+    found = rm.lookup("Marfan syndrome", lang="sv")
+    assert codes(found) == ["ICD10SE:Q87.4"] and found[0].label == "Marfans syndrom"
+    assert all(m.matched_lang == "en" for m in rm.lookup("cystic fibrosis", lang="en"))
+
+
+def test_inactive_codes_only_on_request_flagged_with_replacement(rm):
+    assert "ORPHA:166068" not in codes(rm.lookup("Pontocerebellar hypoplasia type 5", limit=20))
+    assert "ORPHA:166068" not in codes(rm.lookup("PCH5", limit=20))
+    hit = rm.lookup("Pontocerebellar hypoplasia type 5", include_inactive=True)[0]
+    assert (hit.code, hit.status, hit.replaced_by, hit.match) == ("ORPHA:166068", Status.DEPRECATED, ("ORPHA:166063",), "exact")
+    assert rm.lookup("PCH5", include_inactive=True)[0].code == "ORPHA:166068"
+
+
+# --- completion -------------------------------------------------------------------------------
+
+
+def test_complete_short_prefix(rm):
+    found = rm.complete("marf")
+    assert {"ORPHA:558", "ICD10SE:Q87.4", "ICD11:LD28.01", "ORPHA:284963"} <= set(codes(found))
+    assert all(m.match == "prefix" for m in found)
+    assert codes(rm.complete("str")) == ["ICD10SE:N30.4"]  # å typed as a
+
+
+def test_complete_exact_name_first_then_longer(rm):
+    found = rm.complete("Marfan syndrome t")
+    assert set(codes(found[:2])) == {"ORPHA:284963", "ORPHA:284973"}
+    found = rm.complete("Marfan syndrome")
+    assert {m.match for m in found[:2]} == {"exact"}
+
+
+def test_complete_word_inside_a_name_and_filters(rm):
+    assert codes(rm.complete("syndrome marf", system="ORPHA"))[:3] == ["ORPHA:558", "ORPHA:284963", "ORPHA:284973"]
+    assert codes(rm.complete("fibros", system="ICD10SE")) == ["ICD10SE:E84.0"]
+    assert codes(rm.complete("ma", system="ICD11")) == ["ICD11:LD28.01"]
+
+
+def test_complete_falls_back_to_fuzzy(rm):
+    assert rm.complete("mucovisc")[0].code == "ORPHA:586"
+    hit = rm.complete("mukoviscidos")[0]
+    assert (hit.code, hit.match) == ("ORPHA:586", "fuzzy")
+
+
+# --- CLI --------------------------------------------------------------------------------------
+
+
+def test_cli_lookup_json(rm, capsys):
+    assert main(["lookup", "marfans syndrom", "--snapshot", str(rm.snapshot.path), "--json", "--limit", "3"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["matches"][0]["code"] == "ICD10SE:Q87.4" and len(data["matches"]) == 3
+
+
+def test_cli_lookup_text_filters_and_complete(rm, capsys):
+    path = str(rm.snapshot.path)
+    assert main(["lookup", "pontocerebellar hypoplasia type 5", "--snapshot", path, "--system", "ORPHA",
+                 "--include-inactive", "--limit", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "ORPHA:166068" in out and "deprecated -> ORPHA:166063" in out
+    assert main(["lookup", "stral", "--complete", "--lang", "sv", "--snapshot", path]) == 0
+    assert "ICD10SE:N30.4" in capsys.readouterr().out
+
+
+# --- real data ------------------------------------------------------------------------------
+
+
+def test_icd10se_titles_from_shared_data(shared_data, tmp_path):
+    import raremap
+
+    rm = raremap.load(releases=shared_data / "icd10se", cache=tmp_path)
+    assert rm.lookup("stralcystit")[0].code == "ICD10SE:N30.4"
+    assert rm.lookup("Marfans syndrom")[0].code == "ICD10SE:Q87.4"
+    assert rm.lookup("Diabetes mellitus typ 1 med ketoacidotiskt kma")[0].code == "ICD10SE:E10.0A"
+    assert rm.lookup("salmonellos")[0].matched_term == "Salmonellos"  # a KSH97-P synonym
