@@ -162,7 +162,7 @@ def generate(root: Path, scale: float, seed: int = 7) -> dict[str, int]:
         code = f"{rnd.choice(ICD10)}.{rnd.randint(0, 9)}"
         rule, target, category = rnd.choices(
             [("TRUE", code, "447637006"), ("OTHERWISE TRUE", code, "447637006"),
-             (f"IFA 445518008 | Age at onset of clinical finding (observable entity) | < 15.0 years", code, "447639009"),
+             ("IFA 445518008 | Age at onset of clinical finding (observable entity) | < 15.0 years", code, "447639009"),
              ("TRUE", "", "447638001")], weights=(70, 10, 15, 5))[0]
         advice = f"ALWAYS {target}" if target else "MAP SOURCE CONCEPT CANNOT BE CLASSIFIED WITH AVAILABLE DATA"
         emap.row(uuid_like(member), DATE, 1, "449080006", "447562003", concepts[rnd.randrange(len(concepts))],

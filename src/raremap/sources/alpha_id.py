@@ -97,7 +97,7 @@ class _Rows:
                 self._skip(number, f"expected {FIELDS} '|'-separated fields, found {len(fields)}")
                 continue
             fields = [f.strip() for f in fields]
-            validity, alpha_id, text, orpha = fields[0], fields[1], fields[7], fields[6]
+            validity, alpha_id, text = fields[0], fields[1], fields[7]
             if validity not in ("0", "1"):
                 self._skip(number, "validity must be 0 or 1", repr(validity))
                 continue

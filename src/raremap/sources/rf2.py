@@ -9,7 +9,6 @@ terms stay in Arrow buffers until a concept is assembled.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import zipfile
@@ -25,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import ReleaseFormatError
-from .base import BuildReport, open_binary, stem
+from .base import BuildReport, open_binary
 
 # sct2_Concept_Snapshot_INT_20230131.txt, der2_cRefset_LanguageSnapshot-en-US_INT_20230131.txt,
 # sct2_Concept_UKCLSnapshot_GB1000000_20230412.txt, sct2_Concept_Snapshot_sample.txt (converted)
@@ -65,10 +64,6 @@ class Rf2File:
             raise ReleaseFormatError(self.container.name, "file", f"not a readable zip: {err}") from None
         with zf, zf.open(self.member) as fh:
             yield fh
-
-
-def parse_name(name: str) -> re.Match[str] | None:
-    return _NAME.match(name)
 
 
 def _kind(m: re.Match[str]) -> str:
@@ -305,7 +300,7 @@ def iter_batches(
                     numbers = pc.add(numbers, offset)
                 row += batch.num_rows
                 yield batch.append_column(LINE, numbers)
-        except pa.ArrowInvalid as err:
+        except pa.ArrowException as err:
             raise ReleaseFormatError(display, _locate_bad_utf8(f), f"cannot parse RF2: {err}") from None
         except (OSError, EOFError, zipfile.BadZipFile) as err:
             raise ReleaseFormatError(display, "file", f"cannot read: {err}") from None
@@ -342,9 +337,15 @@ def digits_only(batch: pa.RecordBatch, columns: Sequence[str], on_bad: Callable[
 
 
 def latest_per_id(table: pa.Table) -> pa.Table:
-    """One row per component ``id``: the one with the greatest ``effectiveTime`` (Full files)."""
+    """One row per component ``id``: the one with the greatest ``effectiveTime`` (Full files).
+
+    Rows without an id (converted copies lack the refset member id) are all kept.
+    """
     if "id" not in table.column_names or table.num_rows < 2:
         return table
+    no_id = pc.equal(table.column("id"), "")
+    if pc.any(no_id).as_py():
+        return pa.concat_tables([latest_per_id(table.filter(pc.invert(no_id))), table.filter(no_id)])
     keys = [("id", "ascending")]
     if "effectiveTime" in table.column_names:
         keys.append(("effectiveTime", "descending"))
@@ -362,18 +363,12 @@ def cast_ids(batch: pa.RecordBatch | pa.Table, columns: Sequence[str]) -> pa.Rec
     return batch
 
 
-def chunked(values: Sequence[int] | pa.Array, size: int) -> Iterator[tuple[int, int]]:
-    for start in range(0, len(values), size):
-        yield start, min(size, len(values) - start)
-
-
 def pylists(table: pa.Table, columns: Sequence[str], chunk: int = 1 << 16, order: pa.Array | None = None) -> Iterator[tuple]:
     """Rows of ``columns`` as Python tuples, converted chunk by chunk (optionally in ``order``)."""
     n = table.num_rows if order is None else len(order)
-    for start, length in chunked(range(n), chunk):
+    for start in range(0, n, chunk):
+        length = min(chunk, n - start)
         part = table.slice(start, length) if order is None else table.take(order.slice(start, length))
         yield from zip(*(part.column(c).to_pylist() for c in columns))
 
 
-def repeat(value: int, n: int, type_: pa.DataType) -> pa.Array:
-    return pa.array(itertools.repeat(value, n), type_)
