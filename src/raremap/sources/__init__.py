@@ -10,7 +10,7 @@ from pathlib import Path
 from .base import BuildReport, ReleaseReader
 
 # Order matters: a file claimed by an earlier reader is not offered to later ones.
-READER_MODULES = ("orphanet", "ordo", "icd10se", "icd11", "snomed")
+READER_MODULES = ("orphanet", "ordo", "icd10se", "icd11", "snomed", "alpha_id")
 
 
 def readers() -> list[ReleaseReader]:
