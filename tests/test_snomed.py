@@ -174,11 +174,18 @@ def test_full_files_keep_the_latest_row_per_id(tmp_path):
     older = b"246188002\t20020131\t1\t900000000000207008\t900000000000074008"
     (full / "sct2_Concept_Full_INT_20180731.txt").write_bytes(b"\r\n".join([header, older, *rows]))
     shutil.copy(DESCRIPTION_FILE, full / "sct2_Description_Full-en_INT_20180731.txt")
+    # ... and the 2002 version of IS-A 246188002 -> 138875005, active before the concept was inactivated
+    header, *rows = (SNAPSHOT / "Terminology" / "sct2_Relationship_Snapshot_INT_20180731.txt").read_bytes().split(b"\r\n")
+    older = b"144474020\t20020131\t1\t900000000000207008\t246188002\t138875005\t0\t116680003\t900000000000011006\t900000000000451002"
+    (full / "sct2_Relationship_Full_INT_20180731.txt").write_bytes(b"\r\n".join([header, *rows[:2], older, *rows[2:]]))
     records, report = run(tmp_path)
     concepts = by_code(records)
     assert len(concepts) == 5
     assert concepts["SCTID:246188002"].status is Status.INACTIVE
     assert concepts["SCTID:246188002"].attributes["effective_time"] == "20040131"
+    assert concepts["SCTID:64572001"].label == "Disease"
+    edges = {(e.child, e.parent) for e in records if isinstance(e, Edge)}
+    assert edges == {("SCTID:64572001", "SCTID:404684003"), ("SCTID:404684003", "SCTID:138875005")}
     assert not report.skipped
 
 

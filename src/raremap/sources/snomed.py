@@ -226,9 +226,6 @@ class _Cursor:
         return rows
 
 
-_EMPTY = _Cursor(iter(()))
-
-
 @dataclass
 class _Assembly:
     """What one concept's descriptions say."""
@@ -247,7 +244,10 @@ class _Run:
         self.report = ctx.report
         self.release = release_id
         self.files: list[tuple[rf2.Rf2File, str]] = [(f, self._display(f)) for p in found for f in p.files]
-        self.dedupe = len(found) > 1 or any(f.type == "Full" for f, _ in self.files)
+        # Full files hold every version of a component: keep the latest row per id. Packages read
+        # together (International + extension) do not share components; a concept row that does
+        # appear twice is resolved by effectiveTime in the concept loop.
+        self.dedupe = any(f.type == "Full" for f, _ in self.files)
         self.valid: set[int] = set()
         self._checked: dict[int, str | None] = {}
         self._targets: dict[str, tuple[str, str] | InvalidCodeError] = {}  # ICD-10 map targets parsed once
@@ -283,12 +283,14 @@ class _Run:
         required: Iterable[str],
         prepare: Callable[[pa.RecordBatch | pa.Table], pa.RecordBatch | pa.Table],
         pre: Callable[[pa.RecordBatch], pa.RecordBatch] | None = None,
+        only: int | None = None,
     ) -> Iterator[pa.RecordBatch | pa.Table]:
-        """Prepared rows of every file of ``kinds``; streamed, or deduplicated (latest per id) first."""
+        """Prepared rows of every file of ``kinds`` (or file number ``only``); streamed, or
+        deduplicated (latest row per id) first when reading Full files."""
         kinds = set(kinds)
         raw: list[pa.Table] = []
         for index, (f, display) in enumerate(self.files):
-            if f.kind not in kinds:
+            if f.kind not in kinds or (only is not None and index != only):
                 continue
             for batch in rf2.iter_batches(f, display, columns, required, self.report, index):
                 if pre is not None:
@@ -321,7 +323,7 @@ class _Run:
         descriptions = self._descriptions()
         associations = self._by_component("association", ASSOCIATION_COLUMNS, "targetComponentId", ASSOCIATIONS)
         attributes = self._by_component("attribute", ATTRIBUTE_COLUMNS, "valueId", [CONCEPT_INACTIVATION])
-        previous = None
+        previous = previous_time = None
         n_concepts = n_inactive = 0
         rows = rf2.pylists(concepts, ["id", "effectiveTime", "active", "moduleId", "definitionStatusId", LINE]) if concepts else ()
         for cid, effective, active, module, status, line in rows:
@@ -330,9 +332,12 @@ class _Run:
             self._unused(attributes.before(cid), "attribute value")
             drows, arows, vrows = descriptions.take(cid), associations.take(cid), attributes.take(cid)
             if cid == previous:
-                self._skip(line, "concept row repeated", cid)
+                if effective == previous_time:
+                    self._skip(line, "concept row repeated", cid)
+                else:
+                    self.report.count("snomed: concept rows superseded by a later row of the same id")
                 continue
-            previous = cid
+            previous, previous_time = cid, effective
             problem = sctid_problem(str(cid))
             if problem is not None:
                 self._skip(line, f"invalid concept SCTID: {problem}", cid)
@@ -359,7 +364,8 @@ class _Run:
         table = self._table(["concept"], CONCEPT_COLUMNS, ["id", "active"], prepare)
         if table is None:
             return None
-        return table.take(pc.sort_indices(table, sort_keys=[("id", "ascending"), (LINE, "ascending")]))
+        keys = [("id", "ascending"), ("effectiveTime", "descending"), (LINE, "ascending")]
+        return table.take(pc.sort_indices(table, sort_keys=keys))
 
     def _descriptions(self) -> _Cursor:
         """Active descriptions and text definitions with their acceptability, by concept."""
@@ -374,7 +380,7 @@ class _Run:
         table = self._table(["description", "definition"], DESCRIPTION_COLUMNS,
                             ["id", "active", "conceptId", "languageCode", "typeId", "term"], prepare)
         if table is None:
-            return _EMPTY
+            return _Cursor(iter(()))
         table = table.append_column("acc", self._acceptability(table.column("id")))
         order = pc.sort_indices(table, sort_keys=[("conceptId", "ascending"), ("id", "ascending")])
         _release_unused()
@@ -422,7 +428,7 @@ class _Run:
 
         table = self._table([kind], columns, ["active", "refsetId", "referencedComponentId", value], prepare)
         if table is None:
-            return _EMPTY
+            return _Cursor(iter(()))
         order = pc.sort_indices(table, sort_keys=[("referencedComponentId", "ascending"), (LINE, "ascending")])
         return _Cursor(rf2.pylists(table, ["referencedComponentId", "refsetId", value, LINE], order=order))
 
@@ -581,9 +587,9 @@ class _Run:
                 self.report.count("snomed: map files without mapTarget (not used)")
                 continue
             extended = "mapGroup" in header
-            yield from self._map_file(index, f, display, extended)
+            yield from self._map_file(index, extended)
 
-    def _map_file(self, index: int, f: rf2.Rf2File, display: str, extended: bool) -> Iterator[Mapping]:
+    def _map_file(self, index: int, extended: bool) -> Iterator[Mapping]:
         kind = "extended map" if extended else "simple map"
         fields = [c for c in MAP_COLUMNS if c != "id" and c != "effectiveTime"]
 
@@ -600,7 +606,8 @@ class _Run:
             return rf2.digits_only(_conform(data.filter(active), MAP_COLUMNS + (LINE,)), ["referencedComponentId"], self._bad_id)
 
         n_icd = n_orpha = 0
-        for data in self._batches_of(index, f, display, prepare, count):
+        required = ["active", "refsetId", "referencedComponentId", "mapTarget"]
+        for data in self._batches(["map"], MAP_COLUMNS, required, prepare, pre=count, only=index):
             for row in zip(*(data.column(c).to_pylist() for c in fields + [LINE])):
                 values = dict(zip(fields, row[:-1]))
                 line = row[-1]
@@ -623,21 +630,6 @@ class _Run:
                     yield mapping
         self.report.count("snomed: mappings to ICD10", n_icd)
         self.report.count("snomed: mappings to ORPHA", n_orpha)
-
-    def _batches_of(self, index: int, f: rf2.Rf2File, display: str,
-                    prepare: Callable[[pa.RecordBatch | pa.Table], pa.RecordBatch | pa.Table],
-                    pre: Callable[[pa.RecordBatch], pa.RecordBatch]) -> Iterator[pa.RecordBatch | pa.Table]:
-        """Prepared batches of one map file (deduplicated per id when reading Full files)."""
-        raw = []
-        for batch in rf2.iter_batches(f, display, MAP_COLUMNS, ["active", "refsetId", "referencedComponentId", "mapTarget"],
-                                      self.report, index):
-            batch = pre(batch)
-            if self.dedupe:
-                raw.append(_conform(batch, MAP_COLUMNS))
-            else:
-                yield prepare(batch)
-        if raw:
-            yield prepare(rf2.latest_per_id(pa.concat_tables(raw)))
 
     def _provenance(self, line: int) -> Provenance:
         file, position = self._where(line)
