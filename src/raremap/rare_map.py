@@ -10,8 +10,8 @@ import pyarrow as pa
 
 from . import codes
 from .errors import InvalidCodeError, UnknownCodeError
-from .model import (Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, Status,
-                    Term, TermKind)
+from .model import (Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, Status, Term,
+                    TermKind)
 from .snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -19,26 +19,26 @@ if TYPE_CHECKING:
 
     from .batch import BatchMapper
     from .crosswalk import Crosswalker
-    from .search import Hit, SearchIndex
     from .umi import Assessor, UmiAssessment
+
+    from .search import Hit, SearchIndex
 
 SystemArg = codes.System | str | Iterable[codes.System | str] | None
 
 
-class _Columns:
-    """Python lists of an Arrow table's columns, converted on first use."""
+class _Columns(dict[str, list[Any]]):
+    """Python lists of an Arrow table's columns, converted on first use (hits are plain dict hits)."""
 
     def __init__(self, table: pa.Table) -> None:
+        super().__init__()
         self._table = table
-        self._cols: dict[str, list[Any]] = {}
 
-    def __getitem__(self, name: str) -> list[Any]:
-        col = self._cols.get(name)
-        if col is None:
-            col = self._cols[name] = self._table.column(name).to_pylist()
+    def __missing__(self, name: str) -> list[Any]:
+        col = self[name] = self._table.column(name).to_pylist()
         return col
 
-    def __len__(self) -> int:
+    @property
+    def rows(self) -> int:
         return self._table.num_rows
 
 
@@ -120,22 +120,24 @@ class RareMap:
     def _build(self, i: int) -> Concept:
         c = self._concepts
 
-        def rows(name: str, cols: _Columns, *fields: str) -> list[tuple[Any, ...]]:
-            start, stop = c[f"{name}_start"][i], c[f"{name}_stop"][i]
-            return list(zip(*(cols[f][start:stop] for f in fields))) if stop > start else []
+        def span(name: str) -> range:
+            return range(c[f"{name}_start"][i], c[f"{name}_stop"][i])
 
+        labels, terms, attrs, repl = self._labels, self._terms, self._attributes, self._replacements
+        term_rows = span("terms")
         return Concept(
             code=c["code"][i],
             system=c["system"][i],
             label=c["label"][i],
-            labels=dict(rows("labels", self._labels, "lang", "text")),
-            synonyms=tuple(Term(t, lang, TermKind(kind)) for t, lang, kind in rows("terms", self._terms, "text", "lang", "kind")),
+            labels={labels["lang"][j]: labels["text"][j] for j in span("labels")},
+            synonyms=tuple(Term(terms["text"][j], terms["lang"][j], TermKind(terms["kind"][j])) for j in term_rows)
+            if term_rows else (),
             status=Status(c["status"][i]),
-            replaced_by=tuple(Replacement(t, r) for t, r in rows("replacements", self._replacements, "target", "relation")),
-            parents=tuple(dict.fromkeys(p for (p,) in rows("parents", self._edges, "parent"))),
+            replaced_by=tuple(Replacement(repl["target"][j], repl["relation"][j]) for j in span("replacements")),
+            parents=tuple(dict.fromkeys(self._edges["parent"][j] for j in span("parents"))),
             kind=c["kind"][i] or "",
             definition=c["definition"][i],
-            attributes=dict(rows("attributes", self._attributes, "key", "value")),
+            attributes={attrs["key"][j]: attrs["value"][j] for j in span("attributes")},
             release=c["release"][i] or "",
         )
 
