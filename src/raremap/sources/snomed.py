@@ -103,6 +103,7 @@ LICENCE = (
     "SNOMED CT is distributed by SNOMED International under the SNOMED CT Affiliate License "
     "(free of charge in member countries such as Sweden); see https://www.snomed.org/snomed-ct/get-snomed."
 )
+_CHUNK_ROWS = 1 << 18
 _EXTENSION_TOKEN = re.compile(r"^[A-Z]{2}\d{7}$")  # SE1000052, GB1000000, DK1000005 ...
 _SEMANTIC_TAG = re.compile(r"^(.*\S)\s*\(([^()]+)\)$")
 _ICD10_TARGET = re.compile(r"^([A-Z]\d{2})\.?([0-9X]{0,2}?)\s?([AD*+\u2020]?)$")
@@ -304,12 +305,20 @@ class _Run:
 
     def _table(self, kinds: Iterable[str], columns: Sequence[str], required: Iterable[str],
                prepare: Callable[[pa.RecordBatch | pa.Table], pa.RecordBatch | pa.Table]) -> pa.Table | None:
-        parts = [b for b in self._batches(kinds, columns, required, prepare) if b.num_rows]
-        if not parts:
-            return None
-        tables = [pa.Table.from_batches([b]) if isinstance(b, pa.RecordBatch) else b for b in parts]
+        chunks: list[pa.Table] = []  # few large chunks: take() over thousands of small ones is slow
+        pending: list[pa.Table] = []
+        rows = 0
+        for part in self._batches(kinds, columns, required, prepare):
+            if part.num_rows:
+                pending.append(pa.Table.from_batches([part]) if isinstance(part, pa.RecordBatch) else part)
+                rows += part.num_rows
+            if rows >= _CHUNK_ROWS:
+                chunks.append(pa.concat_tables(pending).combine_chunks())
+                pending, rows = [], 0
+        if pending:
+            chunks.append(pa.concat_tables(pending).combine_chunks())
         _release_unused()
-        return pa.concat_tables(tables)
+        return pa.concat_tables(chunks) if chunks else None
 
     def _active_ids(self, data: pa.RecordBatch | pa.Table, id_columns: Sequence[str]) -> pa.RecordBatch | pa.Table:
         data = data.filter(pc.equal(data.column("active"), "1"))
