@@ -133,3 +133,10 @@ def test_dask_map_partitions(rm) -> None:
     out = ddf.map_partitions(mapper.pandas, meta=mapper.pandas_meta(frame)).compute(scheduler="processes")
     assert set(out["row"]) == set(range(len(CODES)))
     assert set(out[out["row"] == 0]["target"]) == {"ORPHA:63", "ORPHA:127"}
+
+
+def test_pandas_input(rm) -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"row": range(len(CODES)), "code": CODES})
+    out = rm.map_table(frame, "code", to="ORPHA")
+    assert set(out.column("row").to_pylist()) == set(range(len(CODES)))

@@ -194,3 +194,52 @@ def test_shared_product1_relations_unchanged(shared_data, tmp_path) -> None:
     assert ("ICD10:Q77.3", R.NARROWER, IcdRelation.ATTRIBUTED, True) in got
     assert ("ICD11:LD24.61", R.NARROWER, IcdRelation.INDEX, True) in got
     assert stated <= got  # every statement, as stated
+
+
+@pytest.fixture(scope="module")
+def shared(shared_data, tmp_path_factory):
+    from crosswalk_fixtures import shared_map
+
+    return shared_map(shared_data, tmp_path_factory.mktemp("shared") / "snapshot")
+
+
+def _stated(rm, release_prefix: str):
+    cols = rm._mappings
+    for j in range(len(cols["source"])):
+        if (cols["release"][j] or "").startswith(release_prefix):
+            yield cols["source"][j], cols["target"][j], Relation(cols["relation"][j])
+
+
+def test_shared_who_tables_round_trip(shared) -> None:
+    pairs = {(s, t) for s, t, _ in _stated(shared, "who-icd10-icd11-maps")}
+    assert len(pairs) > 25_000
+    forward: dict[str, set[str]] = {}
+    backward: dict[str, set[str]] = {}
+    for s, t in pairs:
+        ten, eleven = (s, t) if s.startswith("ICD10:") else (t, s)
+        forward.setdefault(ten, set()).add(eleven)
+        backward.setdefault(eleven, set()).add(ten)
+    for ten, elevens in forward.items():
+        assert elevens <= {m.target for m in shared.crosswalk(ten, "ICD11")}, ten
+    for eleven, tens in backward.items():
+        assert tens <= {m.target for m in shared.crosswalk(eleven, "ICD10")}, eleven
+
+
+def test_shared_alpha_id_inverts(shared) -> None:
+    stated = [(s, t, r) for s, t, r in _stated(shared, "alpha-id-se") if s.startswith("ALPHAID:") and t.startswith("ORPHA:")]
+    assert len(stated) == 7278  # every row of the 2020 sample names an ORPHA code
+    by_orpha: dict[str, set[str]] = {}
+    for alpha, orpha, relation in stated:
+        assert relation is R.EXACT
+        by_orpha.setdefault(orpha, set()).add(alpha)
+    assert len(by_orpha) == 4629
+    for orpha, alphas in list(by_orpha.items())[:800]:
+        back = {m.target: m for m in shared.crosswalk(orpha, "ALPHAID", include_inactive=True)}
+        assert alphas <= back.keys(), orpha
+        assert all(back[a].relation is R.EXACT and back[a].basis == "inverse" for a in alphas)
+
+
+def test_shared_no_sibling_hopping_through_broad_codes(shared) -> None:
+    # WHO: LD2F.1Y -> Q87.8; Alpha-ID-SE maps hundreds of index terms of other diseases to Q87.8
+    assert len(shared.crosswalk("ICD10GM:Q87.8", "ORPHA")) > 100  # going down first: the members of Q87.8
+    assert shared.crosswalk("ICD11:LD2F.1Y", "ORPHA") == []  # but not via Q87.8 after another statement

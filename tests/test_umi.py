@@ -133,3 +133,12 @@ def test_shared_alpha_id_only_is_not_orphanet_specific(shared) -> None:
     # Alpha-ID-SE states ORPHA:558 <-> Q87.4 without a relation: never "specific"
     a = shared.umi("ORPHA:558")
     assert not a.specific_icd10 and "Orphanet gives no ICD-10 code" in a.reason["en"]
+
+
+def test_needs_attention_shortcut_agrees_with_the_assessment(make_map) -> None:
+    from raremap.umi import Assessor
+
+    rm = make_map(*everything())
+    codes = [c for c in rm._index] + ["ICD10GM:Q87.4", "ICD10GM:C88.00", "ALPHAID:I67050"]
+    for code in codes:
+        assert Assessor(rm).needs_attention(code) == Assessor(rm).assess(code).needs_attention, code

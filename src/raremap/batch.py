@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 OUTPUT_COLUMNS = ("status", "resolved", "target", "target_label", "relation", "basis", "umi_flag", "error")
 _PER_TARGET = ("target", "target_label", "relation", "basis")
 DEFAULT_BATCH_ROWS = 1 << 20
+_DEFAULTS = {"transitive": True, "max_hops": 3, "include_inactive": False, "conditional": False, "hierarchy": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,80 @@ class _Answer:
 
 
 _LOADED: dict[str, RareMap] = {}  # per worker process: snapshot path -> loaded RareMap
+
+
+@dataclass
+class _Arrays:
+    status: pa.Array
+    resolved: pa.Array
+    umi_flag: pa.Array
+    error: pa.Array
+    counts: pa.Array  # output rows per slot (explode)
+    first: pa.Array  # position of a slot's first flat value (explode)
+    positions: pa.ListArray  # flat positions per slot (explode)
+    flat: dict[str, pa.Array]  # per-target values, "" where a slot has none (explode)
+    flat_missing: dict[str, pa.Array | None]
+    lists: dict[str, pa.ListArray]  # per-target values as lists (list mode)
+
+
+class _Slots:
+    """Answers of the distinct codes seen so far; Arrow arrays indexed by slot, rebuilt only
+    when new codes have arrived (slot 0 answers null and empty codes)."""
+
+    def __init__(self, explode: bool) -> None:
+        self.explode = explode
+        self.answers: list[_Answer] = [_Answer("missing", None)]
+        self.slot_of: dict[str, int] = {}
+        self._arrays: _Arrays | None = None
+        self._built = 0
+
+    def slot(self, value: str, resolve: Any) -> int:
+        found = self.slot_of.get(value)
+        if found is None:
+            found = self.slot_of[value] = len(self.answers)
+            self.answers.append(resolve(value))
+        return found
+
+    def arrays(self) -> _Arrays:
+        if self._arrays is None or self._built != len(self.answers):
+            self._arrays = self._build()
+            self._built = len(self.answers)
+        return self._arrays
+
+    def _build(self) -> _Arrays:
+        answers = self.answers
+        fields = dict(zip(_PER_TARGET, ("targets", "labels", "relations", "bases")))
+        counts = [max(1, len(a.targets)) for a in answers]
+        offsets = [0]
+        for c in counts:
+            offsets.append(offsets[-1] + c)
+        list_offsets = [0]
+        for a in answers:
+            list_offsets.append(list_offsets[-1] + len(a.targets))
+        flat: dict[str, pa.Array] = {}
+        flat_missing: dict[str, pa.Array | None] = {}
+        lists: dict[str, pa.ListArray] = {}
+        for name, attr in fields.items():
+            exploded: list[str | None] = []
+            listed: list[str | None] = []
+            for a in answers:
+                found = getattr(a, attr)
+                listed.extend(found)
+                exploded.extend(found if found else (None,))
+            missing = [v is None for v in exploded]
+            flat[name] = pa.array([v if v is not None else "" for v in exploded], pa.string())
+            flat_missing[name] = pa.array(missing, pa.bool_()) if any(missing) else None
+            lists[name] = pa.ListArray.from_arrays(pa.array(list_offsets, pa.int32()), pa.array(listed, pa.string()))
+        return _Arrays(
+            status=pa.array([a.status for a in answers], pa.string()),
+            resolved=pa.array([a.resolved for a in answers], pa.string()),
+            umi_flag=pa.array([a.umi_flag for a in answers], pa.bool_()),
+            error=pa.array([a.error for a in answers], pa.string()),
+            counts=pa.array(counts, pa.int32()),
+            first=pa.array(offsets[:-1], pa.int32()),
+            positions=pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(range(offsets[-1]), pa.int32())),
+            flat=flat, flat_missing=flat_missing, lists=lists,
+        )
 
 
 class BatchMapper:
@@ -100,18 +175,15 @@ class BatchMapper:
                         "conditional": conditional, "hierarchy": hierarchy}
         self.umi = umi
         self.dictionary = dictionary
-        self._cache: dict[str, _Answer] = {}
 
     # --- pickling for distributed engines: ship the snapshot path, not the loaded data ------
 
     def __getstate__(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_rm", "_cache")}
-        return state
+        return {k: v for k, v in self.__dict__.items() if k != "_rm"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._rm = None
-        self._cache = {}
 
     @property
     def rm(self) -> RareMap:
@@ -177,69 +249,54 @@ class BatchMapper:
         """One batch in, the mapped batch out (rows in input order, never dropped)."""
         schema = self.output_schema(batch.schema)
         indices, values = _encode(batch.column(self.column))
-        answers = [self._answer(v) for v in values]
-        answers.append(_Answer("missing", None))  # slot for null codes
-        indices = pc.fill_null(indices, len(values))
-        return self._spread(batch, schema, indices, answers)
-
-    def _spread(self, batch: pa.RecordBatch, schema: pa.Schema, indices: pa.Array,
-                answers: list[_Answer]) -> pa.RecordBatch:
-        text = self._text_array
-        # per distinct code: number of output rows (at least one) and flat per-target values
-        counts = [max(1, len(a.targets)) for a in answers] if self.explode else []
-        scalar = {
-            "status": [a.status for a in answers],
-            "resolved": [a.resolved for a in answers],
-            "umi_flag": [a.umi_flag for a in answers],
-            "error": [a.error for a in answers],
-        }
-        if self.explode and any(c != 1 for c in counts):
-            offsets = [0]
-            for c in counts:
-                offsets.append(offsets[-1] + c)
-            positions = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(range(offsets[-1]), pa.int32()))
-            per_row = positions.take(indices)
-            flat = pc.list_flatten(per_row)
-            parent = pc.list_parent_indices(per_row)
-            rows = batch.take(parent)
-            slot = indices.take(parent)
+        store = self._store
+        slot, resolve = store.slot, self._resolve
+        # distinct value -> slot of its cached answer; the last entry serves null codes (slot 0)
+        dict_slots = pa.array([slot(v, resolve) if v else 0 for v in values] + [0], pa.int32())
+        row_slots = dict_slots.take(pc.fill_null(indices, len(values)))
+        a = store.arrays()
+        columns: list[pa.Array]
+        if self.explode:
+            if values and pc.max(a.counts.take(dict_slots)).as_py() > 1:
+                per_row = a.positions.take(row_slots)
+                flat = pc.list_flatten(per_row)
+                parent = pc.list_parent_indices(per_row)
+                columns, slots = list(batch.take(parent).columns), row_slots.take(parent)
+            else:  # one output row per input row: no row is repeated
+                flat = a.first.take(row_slots)
+                columns, slots = list(batch.columns), row_slots
+            columns.append(self._text(a.status, None, slots))
+            columns.append(a.resolved.take(slots))
+            for name in _PER_TARGET:
+                columns.append(self._text(a.flat[name], a.flat_missing[name], flat))
         else:
-            rows, flat, slot = batch, indices, indices
-        columns: list[pa.Array] = list(rows.columns)
-        columns.append(text(scalar["status"], slot))
-        columns.append(pa.array(scalar["resolved"], pa.string()).take(slot))
-        for name, attr in zip(_PER_TARGET, ("targets", "labels", "relations", "bases")):
-            if self.explode:
-                values = []
-                for a in answers:
-                    found = getattr(a, attr)
-                    values.extend(found if found else (None,))
-                columns.append(text(values, flat))
-            else:
-                lists = pa.array([list(getattr(a, attr)) for a in answers], pa.list_(pa.string()))
-                columns.append(lists.take(slot))
-        columns.append(pa.array(scalar["umi_flag"], pa.bool_()).take(slot))
-        columns.append(pa.array(scalar["error"], pa.string()).take(slot))
+            slots = row_slots
+            columns = list(batch.columns)
+            columns.append(self._text(a.status, None, slots))
+            columns.append(a.resolved.take(slots))
+            columns.extend(a.lists[name].take(slots) for name in _PER_TARGET)
+        columns.append(a.umi_flag.take(slots))
+        columns.append(a.error.take(slots))
         return pa.RecordBatch.from_arrays(columns, schema=schema)
 
-    def _text_array(self, values: list[str | None], indices: pa.Array) -> pa.Array:
-        if not self.dictionary:
-            return pa.array(values, pa.string()).take(indices)
-        indices = indices.cast(pa.int32())
-        if any(v is None for v in values):
-            # a null row is a null index, never a null dictionary entry (Parquet cannot write those)
-            missing = pa.array([v is None for v in values], pa.bool_()).take(indices)
-            indices = pc.if_else(missing, pa.scalar(None, pa.int32()), indices)
-            values = [v if v is not None else "" for v in values]
-        return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string()))
+    def _text(self, values: pa.Array, missing: pa.Array | None, indices: pa.Array) -> pa.Array:
+        """``values`` (no nulls; "" where ``missing``) spread over rows by ``indices``."""
+        if missing is not None:
+            # a missing value is a null index, never a null dictionary entry (Parquet cannot write those)
+            indices = pc.if_else(missing.take(indices), pa.scalar(None, pa.int32()), indices)
+        if self.dictionary:
+            return pa.DictionaryArray.from_arrays(indices, values)
+        return values.take(indices)
 
-    # --- one distinct code ------------------------------------------------------------------
-
-    def _answer(self, value: str) -> _Answer:
-        hit = self._cache.get(value)
-        if hit is None:
-            hit = self._cache[value] = self._resolve(value)
-        return hit
+    @property
+    def _store(self) -> _Slots:
+        """The cached answers for these options, shared by every mapper of the same RareMap."""
+        key = (self.to, str(self.system), self.limit, tuple(sorted(self.options.items())), self.umi, self.explode)
+        stores = self.rm.__dict__.setdefault("_batch_answers", {})
+        store = stores.get(key)
+        if store is None:
+            store = stores[key] = _Slots(self.explode)
+        return store
 
     def _resolve(self, value: str) -> _Answer:
         if not value.strip():
@@ -261,17 +318,12 @@ class BatchMapper:
         if self.limit is not None:
             maps = maps[: self.limit]
         found = identity + tuple((m.target, _label(rm, m.target), str(m.relation), m.basis) for m in maps)
-        flag = self._umi_flag(code, maps) if self.umi else None
+        reuse = self.to == "ORPHA" and self.limit is None and not identity and self.options == _DEFAULTS
+        flag = self.rm.umi_assessor.needs_attention(code, maps if reuse else None) if self.umi else None
         if not found:
             return _Answer("unmapped", code, umi_flag=flag)
         targets, labels, relations, bases = zip(*found)
         return _Answer("mapped", code, targets, labels, relations, bases, flag)
-
-    def _umi_flag(self, code: str, maps: list) -> bool:
-        assessor = self.rm.umi_assessor
-        if system_of(code) == "ORPHA":
-            return not assessor.has_specific_icd10(code)
-        return assessor.assess(code).needs_attention
 
 
 def _label(rm: RareMap, code: str) -> str | None:

@@ -20,6 +20,9 @@ recorded in ``via`` and ``steps``. Rules that keep answers honest and fast:
 * a path never passes through an inactive code unless ``include_inactive``; an inactive code is
   followed only to its strong replacement and is not itself an answer;
 * a path whose relation has become related, undecided or wrong is not extended by statements;
+* a path fans out from a broad code (one mapped to more than ``MAX_FANOUT`` codes of a system,
+  such as Q87.8) only as its first statement, never later (no sibling hopping); exact
+  statements are exempt;
 * per target system only the most direct answers are kept: one statement (possibly moved to
   another ICD-10 edition) beats the hierarchy fallback, which beats chains of two or more
   statements (rule 4: Orphanet's own ORPHA → ICD-11 beats ORPHA → ICD-10 → ICD-11);
@@ -62,6 +65,11 @@ _UNCONDITIONAL_RULES = frozenset({"TRUE", "OTHERWISE TRUE"})
 _REPLACEMENT_RELATION = {"same_as": Relation.EXACT, "replaced_by": Relation.EXACT, "moved_to": Relation.NARROWER,
                          "referred_to": Relation.RELATED}
 _HIERARCHY_TIER = 3  # between one statement (tier 2) and two chained statements (tier 4)
+# A code mapped to more than this many codes of one system is a broad code (Q87.8): a path may
+# start by fanning out from it, but never passes through it later (that would reach the
+# siblings of where it came from, not mappings of it).
+MAX_FANOUT = 10
+_RELATIONS = {str(r): r for r in Relation}
 _RULE = re.compile(r"(?:^|;)\s*rule=([^;]*)")
 _GROUP = re.compile(r"(?:^|;)\s*group=(\d+)")
 
@@ -75,6 +83,8 @@ class Hop(NamedTuple):
     row: int = -1  # mappings-table row of a statement; -1 for bridges and replacements
     note: str = ""
     conditional: bool = False  # a conditional SNOMED CT extended-map rule
+    group: str = ""  # system group of the target (the ICD-10 editions are one group)
+    fanout: int = 0  # statements: how many codes of the target's system this code maps to (either way)
 
 
 class _Found(NamedTuple):
@@ -118,6 +128,9 @@ class Crosswalker:
         self._adjacent_cache: dict[str, tuple[Hop, ...]] = {}
         self._rows: dict[tuple[int, bool], Mapping] = {}
         self._se_children: dict[str, list[str]] | None = None
+        self._notes: dict[str, str] = {}
+        self._keys: dict[str, frozenset[str]] = {}
+        self._mapped: dict[str, set[str]] | None = None
         self._prefixes: frozenset[str] | None = None
         self._answers = lru_cache(maxsize=cache_size)(self._compute)
 
@@ -234,6 +247,7 @@ class Crosswalker:
         # statements never lead back into the source's own system group (ICD-10 editions are
         # one group): a same-group question is answered by bridges and replacements alone
         no_statements = want is not None and _group(want) == source_group
+        want_group = _group(want) if want is not None else None
         while heap:
             statements, hops, rank, _, node, relation, steps, groups = heapq.heappop(heap)
             if best_wanted is not None and statements > best_wanted:
@@ -268,14 +282,23 @@ class Crosswalker:
                             continue
                         new_statements, new_groups = statements, groups
                     else:
-                        group = _group(system_of(hop.target))
+                        group = hop.group
                         if no_statements or weak or statements >= max_statements or group in groups:
                             continue
                         if hop.relation is Relation.WRONG and hops:
                             continue
+                        if statements and hop.fanout > MAX_FANOUT and hop.relation is not Relation.EXACT:
+                            continue
                         new_statements, new_groups = statements + 1, groups | {group}
                 target = hop.target
-                if target == source or any(target == frm for frm, _ in steps):
+                if new_statements is not statements:
+                    # a statement always enters a new group, so it cannot close a cycle; when it is
+                    # the last one allowed (or as many as the most direct answer found took), only
+                    # an answer in the wanted group is worth keeping
+                    limit = max_statements if best_wanted is None else min(max_statements, best_wanted)
+                    if want_group is not None and new_statements >= limit and group != want_group:
+                        continue
+                elif target == source or any(target == frm for frm, _ in steps):
                     continue
                 new_relation = relation.compose(hop.relation)
                 new_steps = steps + ((node, hop),)
@@ -295,9 +318,12 @@ class Crosswalker:
         """Direct answers of the nearest mapped ancestor, per system, as ``basis="hierarchy"``."""
         remaining = set(systems)
         answers: list[Mapping] = []
+        mapped = self._orpha_mapped()
         for level in self._ancestor_levels(source, include_inactive):
             hit: set[str] = set()
             for ancestor in level:
+                if not any(ancestor in mapped.get(s, ()) for s in remaining):
+                    continue  # nothing to inherit from this one: skip the search
                 direct = self._answers(ancestor, None, 1, include_inactive, conditional, False)
                 for m in direct:
                     s = system_of(m.target)
@@ -308,6 +334,20 @@ class Crosswalker:
             if not remaining:
                 break
         return answers
+
+    def _orpha_mapped(self) -> dict[str, set[str]]:
+        """ORPHA codes with a statement into (or from) each system; an ICD-10 statement counts for
+        every ICD-10 edition (they are reached by bridges)."""
+        if self._mapped is None:
+            mapped: dict[str, set[str]] = {}
+            for a, b in zip(self._source, self._target):
+                for orpha, other in ((a, b), (b, a)):
+                    if orpha.startswith("ORPHA:"):
+                        system = system_of(other)
+                        for s in ((_WHO, _SE, _GM) if system in _FAMILY else (system,)):
+                            mapped.setdefault(s, set()).add(orpha)
+            self._mapped = mapped
+        return self._mapped
 
     def _ancestor_levels(self, code: str, include_inactive: bool):
         """Ancestors of an ORPHA code, nearest first: the Orphanet preferential-parent chain,
@@ -375,11 +415,18 @@ class Crosswalker:
         return hops
 
     def _build_adjacent(self, code: str):
-        for j in self._by_source.get(code, ()):
-            yield Hop(self._target[j], Relation(self._relation[j]), STATED, j, "", is_conditional(self._qualifier[j] or ""))
-        for j in self._by_target.get(code, ()):
-            yield Hop(self._source[j], Relation(self._relation[j]).inverse(), INVERSE, j, "",
-                      is_conditional(self._qualifier[j] or ""))
+        statements = [(self._target[j], _RELATIONS[self._relation[j]], STATED, j)
+                      for j in self._by_source.get(code, ())]
+        statements += [(self._source[j], _RELATIONS[self._relation[j]].inverse(), INVERSE, j)
+                       for j in self._by_target.get(code, ())]
+        fanout: dict[str, int] = {}
+        for target, *_ in statements:
+            system = system_of(target)
+            fanout[system] = fanout.get(system, 0) + 1
+        for target, relation, basis, j in statements:
+            system = system_of(target)
+            yield Hop(target, relation, basis, j, "", is_conditional(self._qualifier[j] or ""), _group(system),
+                      fanout[system])
         if system_of(code) in _FAMILY:
             yield from self._bridges(code)
         if not self.is_active(code):
@@ -388,7 +435,7 @@ class Crosswalker:
                 relation = _REPLACEMENT_RELATION.get(r.relation)
                 if relation is not None:
                     note = f"{code} is {concept.status}; {r.relation.replace('_', ' ')} {r.target}"
-                    yield Hop(r.target, relation, REPLACEMENT, -1, note)
+                    yield Hop(r.target, relation, REPLACEMENT, -1, note, False, _group(system_of(r.target)))
 
     def _bridges(self, code: str) -> list[Hop]:
         system, _, value = code.partition(":")
@@ -404,18 +451,18 @@ class Crosswalker:
     def _bridge(self, system: str, value: str, key: str, edition: str) -> Hop | None:
         if "-" in key:  # a block range: same range or nothing
             target = f"{edition}:{key}"
-            return Hop(target, Relation.EXACT, EDITION) if self._in_edition(edition, target) else None
+            return Hop(target, Relation.EXACT, EDITION, group=_WHO) if self._in_edition(edition, target) else None
         k = key[:4] if len(key) == 5 and _GM in (system, edition) else key  # GM 5th digits mean other things
+        keys = self._edition_keys(edition)
         while len(k) >= 3:
-            target = f"{edition}:{icd10_display(k)}"
-            if self._in_edition(edition, target):
-                if k == key:
-                    note = self._subdivision_note(target) if edition == _SE else ""
-                    return Hop(target, Relation.EXACT, EDITION, -1, note)
+            if k in keys:
+                target = f"{edition}:{icd10_display(k)}"
+                if k == key:  # (the note on ICD-10-SE subdivisions is added when an answer is built)
+                    return Hop(target, Relation.EXACT, EDITION, -1, "", False, _WHO)
                 what = "fördjupningskod " if system == _SE and key[-1].isalpha() else ""
                 note = (f"{_EDITION_NAMES[system]} {what}{value} is not in {_EDITION_NAMES[edition]}; "
                         f"joined upward to {target.partition(':')[2]}")
-                return Hop(target, Relation.NARROWER, EDITION, -1, note)
+                return Hop(target, Relation.NARROWER, EDITION, -1, note, False, _WHO)
             k = k[:-1]
         return None
 
@@ -423,6 +470,19 @@ class Crosswalker:
         if edition == _SE:
             return code in self._index
         return code in self._index or code in self._by_source or code in self._by_target
+
+    def _edition_keys(self, edition: str) -> frozenset[str]:
+        """Undotted keys of the codes an ICD-10 edition has in the loaded releases (ICD-10-SE:
+        its concepts; WHO and GM: concepts and codes the mappings mention)."""
+        keys = self._keys.get(edition)
+        if keys is None:
+            prefix = edition + ":"
+            found = {c for c in self._index if c.startswith(prefix)}
+            if edition != _SE:
+                found.update(c for c in self._by_source if c.startswith(prefix))
+                found.update(c for c in self._by_target if c.startswith(prefix))
+            keys = self._keys[edition] = frozenset(c[len(prefix):].replace(".", "") for c in found)
+        return keys
 
     def subdivisions(self, code: str) -> list[str]:
         """The ICD-10-SE codes one level below an ICD-10-SE code (fördjupningskoder under a
@@ -439,6 +499,12 @@ class Crosswalker:
         return list(self._se_children.get(code, ()))
 
     def _subdivision_note(self, code: str) -> str:
+        note = self._notes.get(code)
+        if note is None:
+            note = self._notes[code] = self._make_subdivision_note(code)
+        return note
+
+    def _make_subdivision_note(self, code: str) -> str:
         subs = self.subdivisions(code)
         if not subs:
             return ""
@@ -458,7 +524,10 @@ class Crosswalker:
             if m is None:
                 m = self._rows[(hop.row, inverse)] = self._row(hop.row, inverse)
             return m
-        return Mapping(frm, hop.target, hop.relation, basis=hop.basis, note=hop.note)
+        note = hop.note
+        if hop.basis == EDITION and not note and hop.target.startswith(_SE + ":"):
+            note = self._subdivision_note(hop.target)
+        return Mapping(frm, hop.target, hop.relation, basis=hop.basis, note=note)
 
     def _row(self, j: int, inverse: bool) -> Mapping:
         m = self.rm._mapping(j)

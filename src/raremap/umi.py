@@ -114,6 +114,36 @@ class Assessor:
             hit = self._cache[source] = self._assess(source)
         return hit
 
+    def needs_attention(self, code: str, covers: list[Mapping] | None = None) -> bool:
+        """``assess(code).needs_attention`` without building the assessment (for batch mapping);
+        ``covers`` may pass the code's crosswalk to ORPHA when the caller has it already."""
+        source = self.cw.resolve(code)
+        hit = self._cache.get(source)
+        if hit is not None:
+            return hit.needs_attention
+        system = system_of(source)
+        if system == "ORPHA":
+            return not self.has_specific_icd10(self._replacement(source))
+        if covers is None:
+            covers = self.cw.crosswalk(source, "ORPHA")
+        covers = [m for m in covers if m.basis != HIERARCHY]
+        diseases = list(dict.fromkeys(m.target for m in covers))
+        if system in ("SCTID", "ALPHAID") and len(diseases) == 1:
+            return not self.has_specific_icd10(self._replacement(diseases[0]))
+        specific_to = list(dict.fromkeys(m.target for m in covers if _covers_specifically(m)))
+        if len(specific_to) == 1:
+            return not self.has_specific_icd10(self._replacement(specific_to[0]))
+        return bool(diseases)
+
+    def _replacement(self, orpha: str) -> str:
+        """An inactive ORPHA code's first strong replacement (the code itself otherwise)."""
+        concept = self._concept(orpha)
+        if concept is not None and not concept.active:
+            strong = [r.target for r in concept.replaced_by if r.strong]
+            if strong:
+                return strong[0]
+        return orpha
+
     def has_specific_icd10(self, orpha: str) -> bool:
         """Cheap check: does Orphanet state an exact or specific ICD-10 code for ``orpha``?"""
         cols = self.rm._mappings
