@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
+from .errors import SnapshotError
 from .search_index import ABBREVIATION, PREFERRED, text_hash
 from .textnorm import gram_keys, normalise, permutation_key
 
@@ -30,13 +31,16 @@ _EXACT, _SYNONYM, _ABBREVIATION, _PREFIX, _FUZZY = range(5)
 _KIND_TIER = {PREFERRED: _EXACT, ABBREVIATION: _ABBREVIATION}
 
 MAX_QUERY = 256  # characters of a query that are looked at
-GRAM_BUDGET = 10_000  # postings entries read per query for trigram candidates
+GRAM_BUDGET = 4_000  # postings entries read per query for trigram candidates
 MIN_GRAMS = 8  # ... but never fewer trigrams than this (a name with ≤ 2 typos keeps one of 7)
-WORD_BUDGET = 10_000  # postings entries read per query for word candidates
+WORD_BUDGET = 4_000  # postings entries read per query for word candidates
 FUZZY_POOL = 32  # candidates of each kind (trigram, word) scored with rapidfuzz
-VERIFY_POOL = 256  # candidates checked against the posting lists not read ...
+VERIFY_POOL = 4096  # candidates checked against the posting lists not read ...
 VERIFY_LISTS = 16  # ... up to this many of them
-WORDS_ENOUGH = 95.0  # a word candidate scoring this high makes trigram candidates unnecessary
+WORDS_ENOUGH = 90.0  # a word candidate scoring this high makes trigram candidates unnecessary
+SIMILAR_POOL = 24  # vocabulary words scored against a misspelt word ...
+SIMILAR_MAX = 1  # ... of which the closest stands for it (alternatives would count twice)
+SIMILAR_MIN = 70.0  # ... when at least this similar
 FUZZY_CUTOFF = 30.0
 _SMALL_RANGE = 4096  # a key range up to this size is sorted directly
 
@@ -58,8 +62,9 @@ class _Filter(NamedTuple):
     include_inactive: bool
 
 
-class _SortedStrings:
-    """Binary search over a sorted Arrow string column, reading the memory-mapped buffers."""
+class _Strings:
+    """An Arrow string column read straight from its (memory-mapped) buffers: single values,
+    and binary search when the column is sorted."""
 
     def __init__(self, column: pa.ChunkedArray) -> None:
         arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
@@ -79,6 +84,11 @@ class _SortedStrings:
 
     def get(self, i: int) -> bytes:
         return bytes(self._data[self._off[i]:self._off[i + 1]])
+
+    def texts(self, rows: Iterable[int]) -> list[str]:
+        """The values at ``rows`` as str."""
+        off, data = self._off, self._data
+        return [str(data[off[i]:off[i + 1]], "utf-8") for i in rows]
 
     def prefix_range(self, prefix: bytes) -> tuple[int, int]:
         """Rows whose value starts with ``prefix``: ``range(lo, hi)``."""
@@ -133,11 +143,17 @@ class SearchIndex:
     """
 
     def __init__(self, tables: Mapping[str, pa.Table]) -> None:
+        try:
+            self._open(tables)
+        except (KeyError, ValueError, TypeError, pa.ArrowException) as err:
+            raise SnapshotError(f"the snapshot's search index is missing or from another raremap version ({err}); "
+                                "rebuild the snapshot") from None
+
+    def _open(self, tables: Mapping[str, pa.Table]) -> None:
         terms = tables["search_terms"]
         self.size = terms.num_rows
-        self._norms = _SortedStrings(terms.column("norm"))
-        self._norm_col = terms.column("norm")
-        self._text_col = terms.column("text")
+        self._norms = _Strings(terms.column("norm"))
+        self._texts = _Strings(terms.column("text"))
         self._concept = _numpy(terms.column("concept"))
         self._kind = _numpy(terms.column("kind"))
         self._active = _numpy(terms.column("active"))
@@ -150,15 +166,19 @@ class SearchIndex:
         self._gram_keys = _numpy(grams.column("key"))
         self._gram_off, self._gram_rows = _list_parts(grams.column("terms"))
         tokens = tables["search_tokens"]
-        self._tokens = _SortedStrings(tokens.column("token"))
+        self._tokens = _Strings(tokens.column("token"))
         self._tok_off, self._tok_rows = _list_parts(tokens.column("terms"))
         self._tok_hash = _numpy(tokens.column("hash"))
         self._tok_hash_row = _numpy(tokens.column("hash_row"))
+        self._tok_ngrams = _numpy(tokens.column("ngrams"))
+        token_grams = tables["search_token_grams"]
+        self._tg_keys = _numpy(token_grams.column("key"))
+        self._tg_off, self._tg_rows = _list_parts(token_grams.column("terms"))
         perm = tables["search_perm"]
         self._perm_keys = _numpy(perm.column("key"))
         self._perm_rows = _numpy(perm.column("term"))
         prefix = tables["search_prefix"]
-        self._prefixes = _SortedStrings(prefix.column("prefix"))
+        self._prefixes = _Strings(prefix.column("prefix"))
         self._pre_off, self._pre_rows = _list_parts(prefix.column("terms"))
 
     # --- public ---------------------------------------------------------------------------
@@ -181,8 +201,11 @@ class SearchIndex:
         if self._concepts_in(found) < limit:
             self._score(q, self._by_rank((q + " ").encode(), flt, limit), found)
         if self._concepts_in(found) < limit:
-            best = self._score(q, self._word_candidates(q, flt, FUZZY_POOL), found) if " " in q else 0.0
-            if best < WORDS_ENOUGH or self._concepts_in(found) < limit:
+            # after an exact hit the other results only fill the list: fewer, cheaper candidates
+            named = any(tier <= _ABBREVIATION for tier, _ in found.values())
+            pool = FUZZY_POOL // 2 if named else FUZZY_POOL
+            best = self._score(q, self._word_candidates(q, flt, pool, verify=not named), found)
+            if not named and (best < WORDS_ENOUGH or self._concepts_in(found) < limit):
                 self._score(q, self._gram_candidates(q, flt, FUZZY_POOL), found)
         return self._rank_hits(text, found, limit)
 
@@ -191,8 +214,8 @@ class SearchIndex:
         new = [r for r in rows.tolist() if r not in found]
         if not new:
             return 0.0
-        norms = self._norm_col.take(np.array(new, np.int64)).to_pylist()
-        scores = process.cdist([q], norms, scorer=fuzz.WRatio, processor=None, dtype=np.float32)[0].tolist()
+        norms = self._norms.texts(new)
+        scores = similarity(q, norms).tolist()
         qs = q + " "
         best = 0.0
         for row, norm, score in zip(new, norms, scores):
@@ -223,7 +246,7 @@ class SearchIndex:
         if self._concepts_of(r for r, _ in ordered) < limit:
             ordered.extend((row, _PREFIX) for row in self._word_prefix(p, flt, limit).tolist())
         if self._concepts_of(r for r, _ in ordered) < limit and len(exact) >= 3:
-            ordered.extend((row, _FUZZY) for row in self._gram_candidates(exact, flt, FUZZY_POOL).tolist())
+            ordered.extend((row, _FUZZY) for row in self._word_candidates(exact, flt, FUZZY_POOL).tolist())
         return self._complete_hits(exact, ordered, limit)
 
     # --- candidates -----------------------------------------------------------------------
@@ -279,8 +302,8 @@ class SearchIndex:
         words = p.split()
         partial = None if p.endswith(" ") else words.pop()
         lists: list[np.ndarray] = []
-        found = self._word_rows(set(words))
-        if len(found) < len(set(words)):
+        found = self._vocab_rows(list(set(words)))
+        if (found < 0).any():
             return np.zeros(0, np.int64)
         for lo in found.tolist():
             lists.append(self._tok_rows[self._tok_off[lo]:self._tok_off[lo + 1]])
@@ -315,40 +338,85 @@ class SearchIndex:
         pos, qk = pos[inside], qk[inside]
         pos = pos[self._gram_keys[pos] == qk]
         return self._overlap(self._gram_rows, self._gram_off[pos], self._gram_off[pos + 1], len(keys),
-                             self._ngrams, GRAM_BUDGET, MIN_GRAMS, flt, pool)
+                             self._ngrams, GRAM_BUDGET, MIN_GRAMS, flt, pool, verify=VERIFY_LISTS)
 
-    def _word_candidates(self, q: str, flt: _Filter, pool: int) -> np.ndarray:
-        """Rows sharing most words with ``q`` (Dice estimate), best first: the word that tells
-        one of many similar long names apart is often common as trigrams but rare as a word."""
-        words = set(q.split())
-        pos = self._word_rows(words)
+    def _word_candidates(self, q: str, flt: _Filter, pool: int, verify: bool = True) -> np.ndarray:
+        """Rows sharing most words with ``q`` (weighted Dice estimate), best first.
+
+        A word of ``q`` that is not in the index stands for its closest index words (a typo);
+        the word that tells one of many similar long names apart is often common as trigrams
+        but rare as a word, which is why words come first and trigrams of whole names last.
+        """
+        words = list(dict.fromkeys(q.split()))
+        rows: list[int] = []
+        boost: list[float] = []
+        for word, row in zip(words, self._vocab_rows(words).tolist()):
+            if row >= 0:
+                rows.append(row)
+                boost.append(1.0)
+            elif len(word) >= 3:
+                for similar, similarity in self._similar_words(word):
+                    rows.append(similar)
+                    boost.append(similarity)
+        pos = np.array(rows, np.int64)
         return self._overlap(self._tok_rows, self._tok_off[pos], self._tok_off[pos + 1], len(words),
-                             self._nwords, WORD_BUDGET, 2, flt, pool)
+                             self._nwords, WORD_BUDGET, 2, flt, pool, np.array(boost), VERIFY_LISTS if verify else 0)
 
-    def _word_rows(self, words: Collection[str]) -> np.ndarray:
-        """Rows of the vocabulary table of those ``words`` that are in it."""
+    def _vocab_rows(self, words: list[str]) -> np.ndarray:
+        """Row of each word in the vocabulary table, -1 for a word not in it."""
+        if not len(self._tok_hash):
+            return np.full(len(words), -1, np.int64)
         hashes = np.fromiter((text_hash(w) for w in words), np.uint64, len(words))
-        pos = np.searchsorted(self._tok_hash, hashes)
-        inside = pos < len(self._tok_hash)
-        pos, hashes = pos[inside], hashes[inside]
-        return self._tok_hash_row[pos[self._tok_hash[pos] == hashes]].astype(np.int64)
+        pos = np.minimum(np.searchsorted(self._tok_hash, hashes), len(self._tok_hash) - 1)
+        return np.where(self._tok_hash[pos] == hashes, self._tok_hash_row[pos], -1).astype(np.int64)
+
+    def _similar_words(self, word: str) -> list[tuple[int, float]]:
+        """Up to SIMILAR_MAX vocabulary rows spelt like ``word`` (rapidfuzz ratio ≥ SIMILAR_MIN),
+        with the similarity (0–1); candidates come from the vocabulary's trigram index."""
+        keys = gram_keys(word)
+        qk = np.fromiter(keys, np.uint64, len(keys))
+        pos = np.searchsorted(self._tg_keys, qk)
+        inside = pos < len(self._tg_keys)
+        pos, qk = pos[inside], qk[inside]
+        pos = pos[self._tg_keys[pos] == qk]
+        if not len(pos):
+            return []
+        read = np.concatenate([self._tg_rows[s:e] for s, e in zip(self._tg_off[pos].tolist(), self._tg_off[pos + 1].tolist())])
+        read.sort()
+        first = np.flatnonzero(np.concatenate(([True], read[1:] != read[:-1])))
+        rows, shared = read[first], np.diff(np.append(first, len(read)))
+        dice = shared / (len(keys) + self._tok_ngrams[rows])
+        if len(rows) > SIMILAR_POOL:
+            top = np.argpartition(-dice, SIMILAR_POOL)[:SIMILAR_POOL]
+            rows = rows[top]
+        names = self._tokens.texts(rows.tolist())
+        sims = process.cdist([word], names, scorer=fuzz.ratio, dtype=np.float32)[0].tolist()
+        best = sorted(zip(sims, rows.tolist(), names), key=lambda x: (-x[0], x[2]))
+        return [(row, sim / 100) for sim, row, _ in best[:SIMILAR_MAX] if sim >= SIMILAR_MIN]
 
     def _overlap(self, values: np.ndarray, starts: np.ndarray, stops: np.ndarray, total: int, sizes: np.ndarray,
-                 budget: int, minimum: int, flt: _Filter, pool: int) -> np.ndarray:
+                 budget: int, minimum: int, flt: _Filter, pool: int, boost: np.ndarray | None = None,
+                 verify: int = 0) -> np.ndarray:
         """The ``pool`` rows with the highest Dice coefficient between the query's ``total``
-        features and a row's ``sizes[row]`` features; posting list i is ``values[starts[i]:stops[i]]``.
+        features and a row's ``sizes[row]`` features; posting list i is ``values[starts[i]:stops[i]]``,
+        its weight the inverse document frequency (times ``boost[i]``).
 
         Lists are read rarest first until ``budget`` entries are read (at least ``minimum``
         lists); the rows found are candidates. The best candidates are then checked against
-        the next, more frequent lists by binary search (they are sorted), so that a feature too
-        frequent to read still tells apart candidates that tie on the rare ones.
+        up to ``verify`` of the next, more frequent lists by binary search (they are sorted), so
+        that a feature too frequent to read still tells apart candidates that tie on rare ones.
         """
         if not len(starts):
             return np.zeros(0, np.int64)
         df = stops - starts
         order = np.argsort(df, kind="stable")
         weight = np.log2(1.0 + self.size / np.maximum(df[order], 1))  # rarer features weigh more
-        k = max(int(np.searchsorted(np.cumsum(df[order]), budget, "right")), min(len(order), minimum))
+        if boost is not None:
+            weight = weight * boost[order]
+        cumulative = np.cumsum(df[order])
+        k = max(int(np.searchsorted(cumulative, budget, "right")),  # within budget, but at least
+                min(len(order), minimum, int(np.searchsorted(cumulative, budget * 5, "right"))),  # minimum lists
+                1)
         parts = [values[s:e] for s, e in zip(starts[order[:k]].tolist(), stops[order[:k]].tolist())]
         read = np.concatenate(parts)
         weights = np.repeat(weight[:k], [len(p) for p in parts])
@@ -362,14 +430,16 @@ class SearchIndex:
         if not len(rows):
             return rows.astype(np.int64)
         read_weight = float(weight[:k].sum())
-        checked = min(len(order), k + VERIFY_LISTS)
-        if checked > k:
+        checked = min(len(order), k + verify)
+        if checked > k and len(rows) > pool:
+            rows, shared = _beam(rows, shared, float(weight[:k].max()), pool)
             if len(rows) > VERIFY_POOL:
                 dice = shared / (read_weight + sizes[rows] * (read_weight / total))
-                top = np.argpartition(-dice, VERIFY_POOL)[:VERIFY_POOL]
+                top = np.sort(np.argpartition(-dice, VERIFY_POOL)[:VERIFY_POOL])  # rows stay ascending
                 rows, shared = rows[top], shared[top]
             for j, (s, e) in enumerate(zip(starts[order[k:checked]].tolist(), stops[order[k:checked]].tolist()), k):
                 shared = shared + weight[j] * _member(values[s:e], rows)
+                rows, shared = _beam(rows, shared, float(weight[:j + 1].max()), pool)
             read_weight = float(weight[:checked].sum())
         # Dice coefficient on the weights of the features read; a row's feature count is scaled
         # to the share of the query's features that were read
@@ -414,7 +484,7 @@ class SearchIndex:
                     end += 1
                 break
         head = keyed[:end]
-        texts = self._text_col.take(np.array([item[7] for item in head], np.int64)).to_pylist()
+        texts = self._texts.texts([item[7] for item in head])
         surface = process.cdist([text.casefold()], [t.casefold() for t in texts], scorer=fuzz.ratio,
                                 dtype=np.float32)[0].tolist()
         head = sorted((item[:2] + (-surface[i],) + item[3:] + (texts[i],)) for i, item in enumerate(head))
@@ -424,9 +494,9 @@ class SearchIndex:
         rows = [r for r, _ in ordered]
         if not rows:
             return []
-        norms = self._norm_col.take(pa.array(rows, pa.int64())).to_pylist()
-        texts = self._text_col.take(pa.array(rows, pa.int64())).to_pylist()
-        scores = process.cdist([exact], norms, scorer=fuzz.WRatio, processor=None, dtype=np.float32)[0]
+        norms = self._norms.texts(rows)
+        texts = self._texts.texts(rows)
+        scores = similarity(exact, norms)
         keyed = []
         fuzzy = []
         for j, (row, tier) in enumerate(ordered):
@@ -457,6 +527,38 @@ class SearchIndex:
             if len(out) == limit:
                 break
         return out
+
+
+def similarity(q: str, names: list[str]) -> np.ndarray:
+    """Scores 0–100 of normalised ``names`` against the normalised query ``q``.
+
+    Like rapidfuzz's WRatio (best of ratio, word-sorted ratio and, for a name much longer
+    than the query, the scaled ratio of the query against the best-matching part of the name),
+    but a name much *shorter* than the query gets no such partial credit: a name must account
+    for what was typed, so "Nerve" is no good answer to "plantar nerve" with a typo.
+    """
+    if not names:
+        return np.zeros(0, np.float32)
+    score = process.cdist([q], names, scorer=fuzz.ratio, dtype=np.float32)[0]
+    np.maximum(score, 0.95 * process.cdist([q], names, scorer=fuzz.token_sort_ratio, dtype=np.float32)[0], out=score)
+    lengths = np.fromiter(map(len, names), np.float32, len(names))
+    longer = np.flatnonzero(lengths >= 1.5 * len(q))
+    if len(longer):
+        part = process.cdist([q], [names[i] for i in longer.tolist()], scorer=fuzz.partial_ratio, dtype=np.float32)[0]
+        scale = np.where(lengths[longer] >= 8 * len(q), 0.6, 0.9)
+        score[longer] = np.maximum(score[longer], part * scale)
+    return score
+
+
+def _beam(rows: np.ndarray, shared: np.ndarray, slack: float, pool: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the rows whose shared weight is within ``slack`` (one missed feature) of the best,
+    and never fewer than ``pool`` rows."""
+    if len(rows) <= pool:
+        return rows, shared
+    keep = shared >= shared.max() - slack
+    if keep.sum() < pool:
+        keep = shared >= np.partition(shared, len(rows) - pool)[len(rows) - pool]
+    return rows[keep], shared[keep]
 
 
 def _member(sorted_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:

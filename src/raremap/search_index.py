@@ -9,7 +9,10 @@ Tables (``search_*`` in the snapshot):
                    completion rank
 ``search_grams``   trigram key (uint64, sorted) → term rows (list<int32>, ascending)
 ``search_tokens``  normalised word (sorted) → term rows, for completing a word inside a name
-                   and for word candidates; ``hash``/``hash_row`` find a word by its hash
+                   and for word candidates; ``hash``/``hash_row`` find a word by its hash;
+                   ``ngrams``: trigrams per word
+``search_token_grams`` trigram key (sorted) → words (rows of ``search_tokens``), to find the
+                   words of the index closest to a misspelt word
 ``search_perm``    hash of the word-sorted key (sorted) → term row, for "syndrome, Marfan"
 ``search_prefix``  for every key prefix shared by many terms: the best terms by completion rank
 """
@@ -115,10 +118,12 @@ def build_search_tables(terms: Iterable[IndexTerm]) -> dict[str, pa.Table]:
         "nwords": pa.array(np.fromiter((len(set(s.split())) for s in norms), np.int32, n), pa.int32()),
         "rank": pa.array(rank, pa.int32()),
     })
+    tokens, token_grams = _token_postings(norms)
     return {
         "search_terms": terms_table,
         "search_grams": _postings(gram_key, gram_term, pa.uint64()),
-        "search_tokens": _token_postings(norms),
+        "search_tokens": tokens,
+        "search_token_grams": token_grams,
         "search_perm": _perm_table(norms),
         "search_prefix": _prefix_table(norms, rank),
     }
@@ -162,7 +167,8 @@ def _postings(keys: np.ndarray, rows: np.ndarray, key_type: pa.DataType) -> pa.T
     return pa.table({"key": pa.array(keys[starts], key_type), "terms": postings})
 
 
-def _token_postings(norms: list[str]) -> pa.Table:
+def _token_postings(norms: list[str]) -> tuple[pa.Table, pa.Table]:
+    """The vocabulary (word → term rows, word hashes, trigram counts) and its trigram index."""
     ids: dict[str, int] = {}
     tok_ids: list[int] = []
     tok_rows: list[int] = []
@@ -179,12 +185,14 @@ def _token_postings(norms: list[str]) -> pa.Table:
     table = _postings(keys[order], rows[order], pa.int64())
     hashes = np.fromiter((text_hash(t) for t in vocab), np.uint64, len(vocab))
     by_hash = np.argsort(hashes, kind="stable")
+    gram_key, gram_token, ngrams = _grams(vocab)
     return pa.table({
         "token": pa.array(vocab, pa.string()),
         "terms": table.column("terms"),
         "hash": pa.array(hashes[by_hash], pa.uint64()),
         "hash_row": pa.array(by_hash.astype(np.int32), pa.int32()),
-    })
+        "ngrams": pa.array(ngrams, pa.int32()),
+    }), _postings(gram_key, gram_token, pa.uint64())
 
 
 def _perm_table(norms: list[str]) -> pa.Table:
