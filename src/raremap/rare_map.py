@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .crosswalk import Crosswalker
     from .umi import Assessor, UmiAssessment
 
-    from .search import Hit, SearchIndex
+    from .search import ConceptRows, Hit, SearchIndex
 
 SystemArg = codes.System | str | Iterable[codes.System | str] | None
 
@@ -170,25 +170,17 @@ class RareMap:
         hits = index.complete(prefix, index.filter(_systems(system), _langs(lang), include_inactive), limit)
         return [self._match(hit, lang) for hit in hits]
 
+    @cached_property
+    def _concept_rows(self) -> ConceptRows:
+        from .search import ConceptRows
+
+        return ConceptRows(self.snapshot.tables)
+
     def _match(self, hit: Hit, lang: str | Iterable[str] | None) -> Match:
-        c, i = self._concepts, hit.concept
-        label = c["label"][i]
-        if isinstance(lang, str):
-            for j in range(c["labels_start"][i], c["labels_stop"][i]):
-                if self._labels["lang"][j] == lang:
-                    label = self._labels["text"][j]
-        start, stop = c["replacements_start"][i], c["replacements_stop"][i]
-        return Match(
-            code=c["code"][i],
-            label=label,
-            matched_term=hit.text,
-            score=round(hit.score, 1),
-            system=c["system"][i],
-            status=Status(c["status"][i]),
-            replaced_by=tuple(self._replacements["target"][start:stop]),
-            match=hit.match,
-            matched_lang=hit.lang,
-        )
+        one_lang = lang if isinstance(lang, str) else None
+        code, label, system, status, replaced_by = self._concept_rows.fields(hit.concept, one_lang)
+        return Match(code=code, label=label, matched_term=hit.text, score=round(hit.score, 1), system=system,
+                     status=Status(status), replaced_by=replaced_by, match=hit.match, matched_lang=hit.lang)
 
     # --- hierarchy ------------------------------------------------------------------------
 

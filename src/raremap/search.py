@@ -24,7 +24,7 @@ from .errors import SnapshotError
 from .search_index import ABBREVIATION, PREFERRED, text_hash
 from .textnorm import gram_keys, normalise, permutation_key
 
-__all__ = ["Hit", "SearchIndex", "TIERS"]
+__all__ = ["ConceptRows", "Hit", "SearchIndex", "TIERS", "similarity"]
 
 TIERS = ("exact", "synonym", "abbreviation", "prefix", "fuzzy")
 _EXACT, _SYNONYM, _ABBREVIATION, _PREFIX, _FUZZY = range(5)
@@ -118,21 +118,67 @@ class _Strings:
         return lo, end
 
 
-def _numpy(column: pa.ChunkedArray) -> np.ndarray:
-    arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-    return arr.to_numpy(zero_copy_only=False)
+def _single(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return column
+
+
+def _numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A numpy view of a null-free numeric or boolean Arrow column (booleans are unpacked)."""
+    arr = _single(column)
+    if arr.null_count:
+        raise ValueError(f"unexpected nulls in a {arr.type} search column")
+    data = arr.buffers()[1]
+    if pa.types.is_boolean(arr.type):
+        bits = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+        return np.unpackbits(bits, bitorder="little")[arr.offset:arr.offset + len(arr)].view(np.bool_)
+    if not pa.types.is_integer(arr.type):
+        raise ValueError(f"unexpected {arr.type} search column")
+    dtype = np.dtype(f"{'u' if pa.types.is_unsigned_integer(arr.type) else 'i'}{arr.type.bit_width // 8}")
+    if data is None:
+        return np.zeros(0, dtype)
+    return np.frombuffer(data, dtype, len(arr), arr.offset * dtype.itemsize)
 
 
 def _dictionary(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
-    arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    arr = _single(column)
     if not pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_encode()
-    return arr.indices.to_numpy(zero_copy_only=False), arr.dictionary.to_pylist()
+    return _numpy(arr.indices), arr.dictionary.to_pylist()
 
 
 def _list_parts(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-    return arr.offsets.to_numpy(), arr.values.to_numpy(zero_copy_only=False)
+    arr = _single(column)
+    return _numpy(arr.offsets), _numpy(arr.values)
+
+
+class ConceptRows:
+    """Code, label, system, status and replacements of concept rows, read from the snapshot's
+    tables one row at a time (no column is converted as a whole)."""
+
+    def __init__(self, tables: Mapping[str, pa.Table]) -> None:
+        c = tables["concepts"]
+        self._code, self._label = _Strings(c.column("code")), _Strings(c.column("label"))
+        self._system, self._systems = _dictionary(c.column("system"))
+        self._status, self._statuses = _dictionary(c.column("status"))
+        self._labels = (_numpy(c.column("labels_start")), _numpy(c.column("labels_stop")),
+                        _Strings(tables["labels"].column("lang")), _Strings(tables["labels"].column("text")))
+        self._repl = (_numpy(c.column("replacements_start")), _numpy(c.column("replacements_stop")),
+                      _Strings(tables["replacements"].column("target")))
+
+    def fields(self, i: int, lang: str | None = None) -> tuple[str, str, str, str, tuple[str, ...]]:
+        """(code, label, system, status, replacement targets) of concept row ``i``; the label in
+        ``lang`` when the concept has one."""
+        label = self._label.texts((i,))[0]
+        if lang:
+            start, stop, langs, texts = self._labels
+            for j in range(int(start[i]), int(stop[i])):
+                if langs.texts((j,))[0] == lang:
+                    label = texts.texts((j,))[0]
+        start, stop, targets = self._repl
+        return (self._code.texts((i,))[0], label, self._systems[self._system[i]], self._statuses[self._status[i]],
+                tuple(targets.texts(range(int(start[i]), int(stop[i])))))
 
 
 class SearchIndex:
