@@ -243,3 +243,26 @@ def test_shared_no_sibling_hopping_through_broad_codes(shared) -> None:
     # WHO: LD2F.1Y -> Q87.8; Alpha-ID-SE maps hundreds of index terms of other diseases to Q87.8
     assert len(shared.crosswalk("ICD10GM:Q87.8", "ORPHA")) > 100  # going down first: the members of Q87.8
     assert shared.crosswalk("ICD11:LD2F.1Y", "ORPHA") == []  # but not via Q87.8 after another statement
+
+
+def test_every_statement_reads_back_inverted(rm) -> None:
+    for code in list(rm._index) + ["ICD10GM:Q87.4", "ALPHAID:I19094"]:
+        for m in rm.crosswalk(code, transitive=False, hierarchy=False, include_inactive=True):
+            if m.basis not in ("stated", "inverse"):
+                continue
+            back = rm.crosswalk(m.target, transitive=False, hierarchy=False, include_inactive=True)
+            assert any(b.target == code and b.relation is m.relation.inverse() for b in back), (code, m.target)
+
+
+def test_bundled_sample(tmp_path, monkeypatch) -> None:
+    import raremap
+
+    monkeypatch.setenv("RAREMAP_CACHE", str(tmp_path))
+    rm = raremap.load()
+    [se] = rm.crosswalk("ORPHA:558", "ICD10SE")
+    assert (se.target, se.relation) == ("ICD10SE:Q87.4", R.EXACT)
+    q878 = rm.crosswalk("ICD10SE:Q87.8", "ORPHA")
+    assert len(q878) == 8 and {m.relation for m in q878} == {R.BROADER}  # data/README.md: Q87.8 (8)
+    assert rm.crosswalk("ORPHA:166024", "ICD11")[0].target == "ICD11:LD24.61"
+    [m] = rm.crosswalk("ORPHA:99715", "ICD10")  # deprecated MASS syndrome, moved to ORPHA:284963
+    assert m.target == "ICD10:Q87.4" and m.via[0] == "ORPHA:284963"
