@@ -233,6 +233,23 @@ def test_inactive_codes_only_on_request_flagged_with_replacement(rm):
     assert rm.lookup("PCH5", include_inactive=True)[0].code == "ORPHA:166068"
 
 
+def test_short_name_gets_no_partial_credit_for_a_long_query():
+    from raremap.search import similarity
+
+    nerve, plantar = similarity(normalise("Plamntar nerve"), [normalise("Nerve"), normalise("Plantar nerve")]).tolist()
+    assert plantar > 85 > nerve
+    longer = similarity(normalise("Marfan syndrome"), [normalise("Neonatal Marfan syndrome")]).tolist()[0]
+    assert longer >= 85  # a longer name containing the query is a fair answer
+
+
+def test_snapshot_without_search_index_is_reported():
+    from raremap.errors import SnapshotError
+    from raremap.search import SearchIndex
+
+    with pytest.raises(SnapshotError, match="rebuild"):
+        SearchIndex({})
+
+
 # --- completion -------------------------------------------------------------------------------
 
 
@@ -254,6 +271,12 @@ def test_complete_word_inside_a_name_and_filters(rm):
     assert codes(rm.complete("syndrome marf", system="ORPHA"))[:3] == ["ORPHA:558", "ORPHA:284963", "ORPHA:284973"]
     assert codes(rm.complete("fibros", system="ICD10SE")) == ["ICD10SE:E84.0"]
     assert codes(rm.complete("ma", system="ICD11")) == ["ICD11:LD28.01"]
+
+
+def test_complete_inactive_only_on_request(rm):
+    assert "ORPHA:166068" not in codes(rm.complete("pontocerebellar hyp"))
+    hit = next(m for m in rm.complete("pontocerebellar hyp", include_inactive=True) if m.code == "ORPHA:166068")
+    assert hit.status is Status.DEPRECATED and hit.replaced_by == ("ORPHA:166063",)
 
 
 def test_complete_falls_back_to_fuzzy(rm):

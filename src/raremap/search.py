@@ -1,14 +1,24 @@
 """Fuzzy lookup and completion over the search index stored in a snapshot.
 
-Candidates come from the index, never from a scan of every name: the exact normalised key
-(binary search in the sorted keys), the word-order-free key (``"syndrome, Marfan"``), names that
-start with the query, and trigram postings (the rarest trigrams of the query first, within a
-budget). Only that short list is scored with rapidfuzz.
+Candidates come from the index, never from a scan of every name:
+
+1. the exact normalised name (binary search in the sorted keys) and the word-order-free key
+   (``"syndrome, Marfan"``);
+2. names that start with the query (whole words), best completion rank first;
+3. names sharing the query's words: each word's posting list, a misspelt word standing for the
+   closest word of the vocabulary (found through the vocabulary's own trigram index); lists
+   are read rarest first within a budget, the candidates found are then checked against the
+   more frequent lists by binary search, keeping a beam of the best (weighted Dice, IDF weights);
+4. only when that finds nothing good: names sharing the query's character trigrams, the same
+   way (this catches run-together or split words).
+
+Only the short list (a few dozen names) is scored with rapidfuzz (:func:`similarity`).
 
 Ranking: exact preferred label > exact synonym > exact abbreviation > prefix > fuzzy; within a
 tier by score, then by closeness of the surface text (so "Strålcystit" typed with å wins over
-a name that differs only in å/a), preferred before synonym, active before inactive, shorter
-name, code order. One hit per concept: its best name wins and is reported.
+a name that differs only in å/a), preferred before synonym, active before inactive, completion
+rank (diagnoses before ICD-11 extension codes, short names first), code order. One hit per
+concept: its best name wins and is reported.
 """
 
 from __future__ import annotations
@@ -184,8 +194,9 @@ class ConceptRows:
 class SearchIndex:
     """The ``search_*`` tables of a snapshot, answered as lookups and completions.
 
-    Opening is cheap: numpy views over the memory-mapped Arrow buffers, nothing is copied
-    except the bit-packed ``active`` column.
+    Opening is cheap: numpy views and memoryviews over the memory-mapped Arrow buffers; only
+    the bit-packed ``active`` column is unpacked. Safe to share between threads (no state is
+    written after opening).
     """
 
     def __init__(self, tables: Mapping[str, pa.Table]) -> None:
