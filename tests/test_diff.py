@@ -70,3 +70,41 @@ def test_restricted_to_a_registry_code_list(make_map) -> None:
 def test_identical_releases_have_no_changes(make_map) -> None:
     records = [_c("ORPHA:558", "Marfan syndrome", OLD), Mapping("ORPHA:558", "ICD10:Q87.4", Relation.EXACT)]
     assert diff(make_map(_stream(OLD, *records)), make_map(_stream(OLD, *records))) == []
+
+
+def test_diff_of_the_2023_pack_against_an_edited_copy(shared_data, tmp_path) -> None:
+    """The real 2023 nomenclature against a copy in which the test renames, retires and drops codes."""
+    import gzip
+    import re
+
+    import raremap
+
+    original = shared_data / "orphanet" / "nomenclature_pack_2023_en" / "ORPHAnomenclature_en_2023.xml.gz"
+    old_dir, new_dir = tmp_path / "old", tmp_path / "new"
+    old_dir.mkdir()
+    new_dir.mkdir()
+    (old_dir / original.name).symlink_to(original)
+    xml = gzip.decompress(original.read_bytes()).decode("latin-1")
+    # 1. rename Marfan syndrome
+    xml = xml.replace('<Name lang="en">Marfan syndrome</Name>\r\n      <FlagValue>', '<Name lang="en">Marfan syndrome, renamed</Name>\r\n      <FlagValue>', 1)
+    # 2. retire ORPHA:166024 (Active -> Inactive: Obsolete)
+    block = re.search(r"<OrphaCode>166024</OrphaCode>.*?</Disorder>", xml, re.S)
+    assert block is not None
+    xml = xml[: block.start()] + block.group(0).replace("<Totalstatus lang=\"en\">Active</Totalstatus>", "<Totalstatus lang=\"en\">Inactive: Obsolete</Totalstatus>", 1) + xml[block.end():]
+    # 3. drop ORPHA:58 (Alexander disease) from the release
+    gone = re.search(r"\s*<Disorder id=\"\d+\">\s*<OrphaCode>58</OrphaCode>.*?</Disorder>", xml, re.S)
+    assert gone is not None
+    xml = xml[: gone.start()] + xml[gone.end():]
+    (new_dir / original.name).write_bytes(gzip.compress(xml.encode("latin-1")))
+
+    old = raremap.load(releases=old_dir, cache=tmp_path / "cache")
+    new = raremap.load(releases=new_dir, cache=tmp_path / "cache")
+    changes = diff(old, new)
+    assert {(c.code, c.kind) for c in changes} == {
+        ("ORPHA:558", "renamed"),
+        ("ORPHA:166024", "retired"),
+        ("ORPHA:58", "retired"),
+    }
+    renamed = next(c for c in changes if c.kind == "renamed")
+    assert (renamed.old, renamed.new) == ("Marfan syndrome", "Marfan syndrome, renamed")
+    assert next(c for c in changes if c.code == "ORPHA:166024").new == "obsolete"
