@@ -19,7 +19,7 @@ from pathlib import Path
 import raremap
 from raremap import snapshot as snap
 from raremap.loader import build
-from raremap.rare_map import RareMap
+from raremap.services.rare_map import RareMap
 
 HERE = Path(__file__).resolve().parent
 

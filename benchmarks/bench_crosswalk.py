@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import raremap  # noqa: E402
-from raremap.batch import write_batches  # noqa: E402
+from raremap.services.batch import write_batches  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

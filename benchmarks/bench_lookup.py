@@ -46,9 +46,9 @@ from rapidfuzz import fuzz, process
 
 import raremap
 from raremap.model import Concept, Status
-from raremap.search import SearchIndex
-from raremap.search_index import PREFERRED, IndexTerm, build_search_tables, concept_terms
-from raremap.textnorm import normalise, permutation_key
+from raremap.services.search import SearchIndex
+from raremap.indexes.search_index import PREFERRED, IndexTerm, build_search_tables, concept_terms
+from raremap.indexes.textnorm import normalise, permutation_key
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SHARED = HERE.parents[1] / "shared" / "data"

@@ -22,9 +22,9 @@ def shared_data() -> Path:
 def make_map(tmp_path: Path):
     """Build a RareMap from in-memory record streams (one list per release, Release first)."""
     from raremap import snapshot
-    from raremap.build import Compiler
+    from raremap.snapshot.compile import Compiler
     from raremap.indexes import build_indexes
-    from raremap.rare_map import RareMap
+    from raremap.services.rare_map import RareMap
 
     made = []
 

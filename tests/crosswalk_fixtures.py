@@ -145,8 +145,8 @@ def shared_map(shared_data, dest):
     import importlib
 
     from raremap import snapshot
-    from raremap.build import compile_inputs
-    from raremap.rare_map import RareMap
+    from raremap.snapshot.compile import compile_inputs
+    from raremap.services.rare_map import RareMap
     from raremap.sources import discover
 
     def readers(*modules):

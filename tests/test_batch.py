@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crosswalk_fixtures import everything
-from raremap.batch import BatchMapper, map_table, read_batches, write_batches
+from raremap.services.batch import BatchMapper, map_table, read_batches, write_batches
 from raremap.errors import RaremapError
 
 CODES = ["Q87.8", "ORPHA:558", None, "not a code", "Q99.9", "Q874", "558", "", "E75.2A", "Q87.8"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crosswalk_fixtures import everything
-from raremap.crosswalk import is_conditional
+from raremap.services.crosswalk import is_conditional
 from raremap.errors import InvalidCodeError, UnknownCodeError
 from raremap.model import IcdRelation, Relation
 
@@ -180,8 +180,8 @@ def test_shared_product1_relations_unchanged(shared_data, tmp_path) -> None:
     from raremap.sources.base import BuildReport, ReadContext
 
     from raremap import snapshot
-    from raremap.build import Compiler
-    from raremap.rare_map import RareMap
+    from raremap.snapshot.compile import Compiler
+    from raremap.services.rare_map import RareMap
 
     folder = shared_data / "orphanet" / "fixtures_orphanet_link_2025"
     compiler = Compiler()

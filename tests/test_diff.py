@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from raremap.diff import diff, summary, to_csv, to_json
+from raremap.services.diff import diff, summary, to_csv, to_json
 from raremap.model import Concept, Edge, IcdRelation, Mapping, Relation, Release, Replacement, Status
 
 OLD = Release("orphanet-product1:2024-12-01", "ORPHA", "product1", date="2024-12-01")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from raremap.cli import main
 from raremap.model import Concept, Release, Replacement, Status, Term, TermKind
-from raremap.textnorm import gram_keys, normalise, permutation_key
+from raremap.indexes.textnorm import gram_keys, normalise, permutation_key
 
 ORPHA = Release("orphanet-nomenclature:2023-06-21", "ORPHA", "Orphanet nomenclature pack", "1.3.25", "2023-06-21")
 ICD10SE = Release("icd10se-inera:2022", "ICD10SE", "ICD-10-SE", "2022", "2022-01-11")
@@ -234,7 +234,7 @@ def test_inactive_codes_only_on_request_flagged_with_replacement(rm):
 
 
 def test_short_name_gets_no_partial_credit_for_a_long_query():
-    from raremap.search import similarity
+    from raremap.services.search import similarity
 
     nerve, plantar = similarity(normalise("Plamntar nerve"), [normalise("Nerve"), normalise("Plantar nerve")]).tolist()
     assert plantar > 85 > nerve
@@ -244,7 +244,7 @@ def test_short_name_gets_no_partial_credit_for_a_long_query():
 
 def test_snapshot_without_search_index_is_reported():
     from raremap.errors import SnapshotError
-    from raremap.search import SearchIndex
+    from raremap.services.search import SearchIndex
 
     with pytest.raises(SnapshotError, match="rebuild"):
         SearchIndex({})

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from raremap import snapshot
-from raremap.build import Compiler
+from raremap.snapshot.compile import Compiler
 from raremap.errors import SnapshotError, UnknownCodeError, InvalidCodeError
 from raremap.model import (AddedTerm, Concept, Edge, IcdRelation, Mapping, Provenance, Relation, Release,
                            Replacement, Status, Term, TermKind)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from crosswalk_fixtures import everything
-from raremap import sssom
+from raremap.services import sssom
 
 
 def _export(rm, **kw) -> tuple[list[str], list[dict[str, str]]]:

@@ -136,7 +136,7 @@ def test_shared_alpha_id_only_is_not_orphanet_specific(shared) -> None:
 
 
 def test_needs_attention_shortcut_agrees_with_the_assessment(make_map) -> None:
-    from raremap.umi import Assessor
+    from raremap.services.umi import Assessor
 
     rm = make_map(*everything())
     codes = [c for c in rm._index] + ["ICD10GM:Q87.4", "ICD10GM:C88.00", "ALPHAID:I67050"]

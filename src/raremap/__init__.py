@@ -12,7 +12,7 @@ from .codes import Code, System
 from .errors import InvalidCodeError, RaremapError, ReleaseFormatError, SnapshotError, UnknownCodeError
 from .loader import build, load
 from .model import Concept, IcdRelation, Mapping, Match, Relation, Release, Status, Term
-from .rare_map import RareMap
+from .services.rare_map import RareMap
 
 __all__ = [
     "Code",

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import snapshot as snap
-from .build import compile_inputs
 from .errors import RaremapError, SnapshotError
-from .rare_map import RareMap
+from .indexes import LAYOUT_VERSION, build_indexes
+from .snapshot.compile import compile_inputs
+from .services.rare_map import RareMap
 from .sources import discover
 from .sources.base import BuildReport, sha256_file
 
@@ -74,8 +75,6 @@ def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inp
     if not inputs:
         raise RaremapError(f"{root}: no release files recognised")
     compiled = compile_inputs(inputs, root, bundled_sample=bundled_sample, progress=progress, report=report)
-    from .indexes import build_indexes
-
     extra = build_indexes(compiled)
     return snap.write(compiled, Path(dest), key=key or _key(root, inputs), extra_tables=extra,
                       bundled_sample=bundled_sample)
@@ -85,7 +84,7 @@ def _key(root: Path, inputs) -> str:
     from . import __version__
 
     digest = hashlib.sha256()
-    digest.update(json.dumps([snap.FORMAT_VERSION, __version__]).encode())
+    digest.update(json.dumps([snap.FORMAT_VERSION, LAYOUT_VERSION, __version__]).encode())
     for reader, files in inputs:
         for f in files:
             digest.update(f"{reader.name}\0{f.relative_to(root).as_posix()}\0{sha256_file(f)}\n".encode())

@@ -30,9 +30,9 @@ import numpy as np
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
-from .errors import SnapshotError
-from .search_index import ABBREVIATION, PREFERRED, text_hash
-from .textnorm import gram_keys, normalise, permutation_key
+from ..errors import SnapshotError
+from ..indexes.search_index import ABBREVIATION, PREFERRED, text_hash
+from ..indexes.textnorm import gram_keys, normalise, permutation_key
 
 __all__ = ["ConceptRows", "Hit", "SearchIndex", "TIERS", "similarity"]
 

@@ -27,7 +27,7 @@ def add_commands(sub: Any, source_args: Callable[[argparse.ArgumentParser], None
 
 
 def _lookup(args: argparse.Namespace) -> int:
-    from . import cli
+    from .. import cli
 
     rm = cli._load(args)
     systems = [s.strip() for value in args.system or () for s in value.split(",") if s.strip()] or None

@@ -43,10 +43,10 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from . import codes
-from .codes import ICD10_FAMILY, icd10_display
-from .errors import InvalidCodeError, UnknownCodeError
-from .model import Mapping, Relation
+from .. import codes
+from ..codes import ICD10_FAMILY, icd10_display
+from ..errors import InvalidCodeError, UnknownCodeError
+from ..model import Mapping, Relation
 
 if TYPE_CHECKING:
     from .rare_map import RareMap

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from .model import Concept, Mapping
+from ..model import Concept, Mapping
 from .rare_map import RareMap
 
 KINDS = ("added", "retired", "reactivated", "status", "renamed", "parents",

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from .crosswalk import system_of
-from .model import Relation
+from ..model import Relation
 
 if TYPE_CHECKING:
     from .rare_map import RareMap
@@ -111,7 +111,7 @@ def _label(labels: list[str], index: dict[str, int], code: str) -> str:
 def write(rm: RareMap, out: TextIO | None = None, *, systems: Iterable[str] | None = None,
           mapping_set_id: str | None = None, curie_map: dict[str, str] | None = None) -> int:
     """Write every stated mapping as SSSOM TSV (metadata header + rows) to ``out``; returns the row count."""
-    from . import __version__
+    from .. import __version__
 
     out = out if out is not None else sys.stdout
     prefixes = dict(CURIE_MAP)

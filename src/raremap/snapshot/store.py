@@ -31,9 +31,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from .build import Compiled
-from .errors import SnapshotError
-from .model import Release, SourceFile
+from .compile import Compiled
+from ..errors import SnapshotError
+from ..model import Release, SourceFile
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from .crosswalk import EDITION, HIERARCHY, INVERSE, STATED, system_of
-from .errors import UnknownCodeError
-from .model import IcdRelation, Mapping, Relation, Status
+from ..errors import UnknownCodeError
+from ..model import IcdRelation, Mapping, Relation, Status
 
 if TYPE_CHECKING:
     from .rare_map import RareMap

@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .model import Mapping
+from ..model import Mapping
 
 
 def add_commands(sub: Any, source_args: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -85,7 +85,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cli():
-    from . import cli
+    from .. import cli
 
     return cli
 
@@ -151,7 +151,7 @@ def _umi(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from .batch import map_table, write_batches
+    from ..services.batch import map_table, write_batches
 
     cli = _cli()
     rm = cli._load(args)
@@ -185,7 +185,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _export_sssom(args: argparse.Namespace) -> int:
-    from . import sssom
+    from ..services import sssom
 
     rm = _cli()._load(args)
     if args.output:
@@ -198,7 +198,7 @@ def _export_sssom(args: argparse.Namespace) -> int:
 
 
 def _export_umi(args: argparse.Namespace) -> int:
-    from .batch import write_batches
+    from ..services.batch import write_batches
 
     rm = _cli()._load(args)
     table = rm.umi_table()

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from . import load
-from .errors import RaremapError
-from .loader import build
-from .model import Concept, Mapping
-from .rare_map import RareMap
+from .. import load
+from ..errors import RaremapError
+from ..loader import build
+from ..model import Concept, Mapping
+from ..services.rare_map import RareMap
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,10 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--icd11-release", default="2025-01", metavar="YYYY-MM")
     f.set_defaults(run=_fetch)
 
-    from .cli_mapping import add_commands  # map, umi, batch, export
+    from .mapping import add_commands  # map, umi, batch, export
 
     add_commands(sub, source_args)
-    from .cli_lookup import add_commands as add_lookup  # lookup
+    from .lookup import add_commands as add_lookup  # lookup
 
     add_lookup(sub, source_args)
     return p
@@ -123,8 +123,8 @@ def _label_of(rm: RareMap, code: str) -> str:
 def _build(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from . import snapshot
-    from .loader import load as _load_releases
+    from ..snapshot import store as snapshot
+    from ..loader import load as _load_releases
 
     progress = None if args.json else (lambda msg: print(f"reading {msg}", file=sys.stderr))
     if args.output:
@@ -165,8 +165,8 @@ def _releases(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from . import diff as release_diff
-    from . import snapshot
+    from ..services import diff as release_diff
+    from ..snapshot import store as snapshot
 
     def open_any(where: str) -> RareMap:
         path = Path(where)
@@ -194,7 +194,7 @@ def _diff(args: argparse.Namespace) -> int:
 def _fetch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from . import fetch
+    from .. import fetch
 
     dest = Path(args.dest)
     written: list[Path] = []

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import AddedTerm, Concept, Edge, Mapping, Record, Release, Replacement, Status, Term, TermKind
-from .sources.base import BuildReport, ReadContext, ReleaseReader
+from ..model import AddedTerm, Concept, Edge, Mapping, Record, Release, Replacement, Status, Term, TermKind
+from ..sources.base import BuildReport, ReadContext, ReleaseReader
 
 
 @dataclass

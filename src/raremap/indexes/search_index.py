@@ -1,4 +1,4 @@
-"""Build the search index at snapshot compile time: Arrow tables that :mod:`raremap.search`
+"""Build the search index at snapshot compile time: Arrow tables that :mod:`raremap.services.search`
 memory-maps on load (nothing is rebuilt when a snapshot is opened).
 
 Tables (``search_*`` in the snapshot):
@@ -28,7 +28,7 @@ from itertools import groupby
 import numpy as np
 import pyarrow as pa
 
-from .model import Concept, TermKind
+from ..model import Concept, TermKind
 from .textnorm import normalise, permutation_key, strip_brackets
 
 PREFERRED, SYNONYM, ABBREVIATION = 0, 1, 2

@@ -44,10 +44,10 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .codes import System
+from ..codes import System
 from .crosswalk import system_of
-from .errors import InvalidCodeError, RaremapError, UnknownCodeError
-from .model import Relation
+from ..errors import InvalidCodeError, RaremapError, UnknownCodeError
+from ..model import Relation
 
 if TYPE_CHECKING:
     from .rare_map import RareMap
@@ -190,7 +190,7 @@ class BatchMapper:
         if self._rm is None:
             rm = _LOADED.get(self.snapshot)
             if rm is None:
-                from .loader import load
+                from ..loader import load
 
                 rm = _LOADED[self.snapshot] = load(snapshot=self.snapshot)
             self._rm = rm

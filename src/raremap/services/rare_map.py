@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from . import codes
-from .errors import InvalidCodeError, UnknownCodeError
-from .model import (Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, Status, Term,
+from .. import codes
+from ..errors import InvalidCodeError, UnknownCodeError
+from ..model import (Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, Status, Term,
                     TermKind)
-from .snapshot import Snapshot
+from ..snapshot.store import Snapshot
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -269,7 +269,7 @@ class RareMap:
 
     @cached_property
     def crosswalker(self) -> Crosswalker:
-        """Direct and transitive mappings with relation algebra (see :mod:`raremap.crosswalk`)."""
+        """Direct and transitive mappings with relation algebra (see :mod:`raremap.services.crosswalk`)."""
         from .crosswalk import Crosswalker
 
         return Crosswalker(self)
@@ -290,7 +290,7 @@ class RareMap:
         return Assessor(self)
 
     def umi(self, code: str) -> UmiAssessment:
-        """Does the diagnosis have its own ICD code, and what should UMI carry (see :mod:`raremap.umi`)."""
+        """Does the diagnosis have its own ICD code, and what should UMI carry (see :mod:`raremap.services.umi`)."""
         return self.umi_assessor.assess(code)
 
     def umi_table(self, kinds: tuple[str, ...] | None = ("disorder", "subtype")) -> pa.Table:
@@ -301,7 +301,7 @@ class RareMap:
 
     def map_table(self, table: Any, column: str = "code", to: codes.System | str | None = None, **options: Any) -> Any:
         """Map a column of codes of a table (Arrow, pandas, polars, Parquet/CSV path) to system
-        ``to``; a pyarrow Table out, or a RecordBatchReader with ``stream=True`` (see :mod:`raremap.batch`)."""
+        ``to``; a pyarrow Table out, or a RecordBatchReader with ``stream=True`` (see :mod:`raremap.services.batch`)."""
         from .batch import map_table
 
         return map_table(self, table, column, to, **options)
