@@ -61,13 +61,13 @@ _ICD10_MARKERS = "†+*!"
 _ICD10_CODE = re.compile(r"^([A-Z]\d{2})(?:\.?([0-9A-Z]{1,2}))?$")
 _ICD10_RANGE = re.compile(r"^([A-Z]\d{2})-([A-Z]\d{2})$")
 
-# ICD-11 MMS (formats.md §4.5); I and O never occur.
-_ICD11_STEM = re.compile(r"^[1-9A-HJ-NP-WYZ][A-HJ-NP-Z][0-9][0-9A-HJ-NP-Z](\.[0-9A-HJ-NP-Z]{1,2})?$")
-_ICD11_EXT = re.compile(r"^X[A-HJ-NP-Z][0-9A-HJ-NP-Z]{2,4}$")
-_ICD11_BLOCK = re.compile(r"^BlockL\d-[0-9A-HJ-NP-Z]{2,4}$", re.I)
+# ICD-11 MMS (formats.md §4.5); I and O never occur. Readers use these too.
+ICD11_STEM = re.compile(r"^[1-9A-HJ-NP-WYZ][A-HJ-NP-Z][0-9][0-9A-HJ-NP-Z](\.[0-9A-HJ-NP-Z]{1,2})?$")
+ICD11_EXTENSION = re.compile(r"^X[A-HJ-NP-Z][0-9A-HJ-NP-Z]{2,4}$")
+ICD11_BLOCK = re.compile(r"^BlockL\d-[0-9A-HJ-NP-Z]{2,4}$", re.I)
 # Groupings WHO gives no BlockId (chapters V and X): "Block-" + MMS entity id (sources/icd11.py).
 _ICD11_ENTITY_BLOCK = re.compile(r"^Block-\d{1,12}$", re.I)
-_ICD11_CHAPTER = re.compile(r"^(0[1-9]|1\d|2[0-6]|V|X)$")
+ICD11_CHAPTER = re.compile(r"^(0[1-9]|1\d|2[0-6]|V|X)$")
 
 _ALPHAID = re.compile(r"^I\d{1,7}$")
 
@@ -247,19 +247,19 @@ def icd10_display(key: str) -> str:
 
 def _icd11(bare: str, original: str) -> str:
     value = bare.strip().replace(" ", "")
-    if _ICD11_BLOCK.match(value):
+    if ICD11_BLOCK.match(value):
         return "BlockL" + value[6:].upper()
     if _ICD11_ENTITY_BLOCK.match(value):
         return "Block" + value[5:]
     value = value.upper()
-    if _ICD11_CHAPTER.match(value):
+    if ICD11_CHAPTER.match(value):
         return value
     for stem in value.split("/"):
         parts = stem.split("&")
-        if not parts[0] or not (_ICD11_STEM.match(parts[0]) or _ICD11_EXT.match(parts[0])):
+        if not parts[0] or not (ICD11_STEM.match(parts[0]) or ICD11_EXTENSION.match(parts[0])):
             raise InvalidCodeError(original, f"{parts[0]!r} is not an ICD-11 MMS stem or extension code")
         for ext in parts[1:]:
-            if not _ICD11_EXT.match(ext):
+            if not ICD11_EXTENSION.match(ext):
                 raise InvalidCodeError(original, f"{ext!r} is not an ICD-11 extension code (X...)")
     return value
 

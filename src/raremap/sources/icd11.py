@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
-from ..codes import System
+from ..codes import ICD11_BLOCK, ICD11_CHAPTER, ICD11_EXTENSION, ICD11_STEM, System
 from ..errors import ReleaseFormatError
 from ..model import Concept, Edge, Record, Release
 from .base import ReadContext, open_binary, stem
@@ -52,10 +52,7 @@ _URI_ENTITY = re.compile(r"/mms/(\d+)")
 _HEADER_VERSION = re.compile(r"(\d{4})\s+([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2})")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
-_STEM = re.compile(r"^[1-9A-HJ-NP-WYZ][A-HJ-NP-Z][0-9][0-9A-HJ-NP-Z](\.[0-9A-HJ-NP-Z]{1,2})?$")
-_EXTENSION = re.compile(r"^X[A-HJ-NP-Z][0-9A-HJ-NP-Z]{2,4}$")
-_BLOCK_ID = re.compile(r"^BlockL\d-[0-9A-HJ-NP-Z]{2,4}$")
-_CHAPTER = re.compile(r"^(0[1-9]|1\d|2[0-6]|V|X)$")
+_STEM, _EXTENSION, _BLOCK_ID, _CHAPTER = ICD11_STEM, ICD11_EXTENSION, ICD11_BLOCK, ICD11_CHAPTER
 _RESIDUAL = re.compile(r"^[0-9A-Z]{3}[YZ]$|\.(?:[0-9A-Z]?[YZ])$")
 
 # logical column -> accepted header spellings, normalised (lower case, letters and digits only)

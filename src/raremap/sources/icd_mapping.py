@@ -39,7 +39,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..codes import System, canonical
+from ..codes import ICD11_CHAPTER, ICD11_EXTENSION, System, canonical
 from ..errors import InvalidCodeError, ReleaseFormatError
 from ..model import Concept, Edge, Mapping, Provenance, Record, Relation, Release
 from .base import ReadContext, read_text_lines, stem
@@ -61,8 +61,6 @@ _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun",
 _URI_VERSION = re.compile(r"/release/11/(\d{4}-\d{2})/mms/")
 _ROMAN = re.compile(r"^[IVX]{1,6}$")
 _RANGE = re.compile(r"^([A-Z]\d{2})-([A-Z]\d{2})$")
-_ICD11_CHAPTER = re.compile(r"^(0[1-9]|1\d|2[0-6]|V|X)$")
-_ICD11_EXTENSION = re.compile(r"^X[A-HJ-NP-Z][0-9A-HJ-NP-Z]{2,4}$")
 _NO_MAPPING = "no mapping"
 _ICD10_KINDS = {"chapter": "chapter", "block": "block", "category": "category", "modifiedcategory": "category"}
 
@@ -144,9 +142,9 @@ def _icd11(code: str, no_mapping: bool) -> tuple[str, str]:
     code = code.strip().upper()
     if not code:
         return "", "no mapping stated ('No Mapping')" if no_mapping else "block (no code)"
-    if _ICD11_CHAPTER.match(code):
+    if ICD11_CHAPTER.match(code):
         return "", "chapter"
-    if _ICD11_EXTENSION.match(code):
+    if ICD11_EXTENSION.match(code):
         return "", "bare extension code (no stem code)"
     try:
         value = canonical(code, System.ICD11)
