@@ -106,9 +106,19 @@ def _show(args: argparse.Namespace) -> int:
         print(f"  parent: {parent}{_label_of(rm, parent)}")
     for term in concept.synonyms:
         print(f"  synonym [{term.lang or '-'}]: {term.text}" + (f" ({term.kind})" if term.kind != "synonym" else ""))
+    stated: dict[tuple[str, str], list[str]] = {}  # the same statement in several releases: one line
     for m in mappings:
         extra = ", ".join(x for x in (m.icd_relation or "", "validated" if m.validated else "") if x)
-        print(f"  maps to {m.target}{_label_of(rm, m.target)}  [{m.relation}{', ' + extra if extra else ''}]")
+        line = f"  maps to {m.target}{_label_of(rm, m.target)}  [{m.relation}{', ' + extra if extra else ''}]"
+        stated.setdefault((m.target, line), []).append(m.provenance.release if m.provenance else "?")
+    for (_, line), releases in stated.items():
+        print(f"{line}  ({', '.join(releases)})")
+    # statements made by other codes about this one, as stated (the relation from their side)
+    incoming = list(dict.fromkeys((m.target, m.relation.inverse()) for m in rm.mappings(concept.code, direction="in")))
+    for source, relation in incoming[:10]:
+        print(f"  mapped from {source}{_label_of(rm, source)}  [{relation}]")
+    if len(incoming) > 10:
+        print(f"  … and {len(incoming) - 10} more codes map to it (raremap map {concept.code})")
     print(f"  release: {concept.release}")
     return 0
 
