@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import raremap
 from raremap import cli
@@ -92,3 +94,33 @@ def test_obsolete_orpha_code_answers_with_replacement(shared_map) -> None:
     assert c.status is Status.DEPRECATED and [r.target for r in c.replaced_by] == ["ORPHA:166063"]
     with pytest.raises(UnknownCodeError):
         shared_map.concept("ORPHA:9999999")
+
+
+_NOMENCLATURE = (raremap.loader.sample_dir() / "orphanet" / "ORPHAnomenclature_en_2023.xml").read_bytes()
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, len(_NOMENCLATURE) - 1), st.one_of(st.none(), st.binary(min_size=1, max_size=4)))
+def test_malformed_release_never_touches_the_snapshot(cut: int, insert: bytes | None) -> None:
+    """Truncated or corrupted nomenclature: a typed error (or a build that is whole), never a
+    damaged snapshot."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        releases = tmp / "releases"
+        releases.mkdir()
+        target = releases / "ORPHAnomenclature_en_2023.xml"
+        target.write_bytes(_NOMENCLATURE)
+        dest = raremap.build(releases, tmp / "snapshot")
+        before = {p.name: p.read_bytes() for p in dest.iterdir()}
+        broken = _NOMENCLATURE[:cut] if insert is None else _NOMENCLATURE[:cut] + insert + _NOMENCLATURE[cut:]
+        target.write_bytes(broken)
+        try:
+            raremap.build(releases, dest)
+        except ReleaseFormatError as err:
+            assert err.file.endswith(target.name) and err.position
+            assert {p.name: p.read_bytes() for p in dest.iterdir()} == before
+        else:
+            assert raremap.snapshot.read(dest).manifest["counts"]["concepts"] >= 0  # a whole, readable snapshot
+        assert sorted(p.name for p in tmp.iterdir()) == ["releases", "snapshot"]

@@ -47,6 +47,10 @@ def discover(root: Path, available: Iterable[ReleaseReader] | None = None,
             if group:
                 claimed.update(group)
                 inputs.append((reader, group))
+    if report is not None:
+        for f in files:
+            if f not in claimed and not _is_documentation(f):
+                report.skip(f.relative_to(root).as_posix(), "file", "not a release file raremap recognises")
     present = {reader.name for reader, _ in inputs}
     kept = []
     for reader, group in inputs:
@@ -58,3 +62,8 @@ def discover(root: Path, available: Iterable[ReleaseReader] | None = None,
             continue
         kept.append((reader, group))
     return kept
+
+
+def _is_documentation(path: Path) -> bool:
+    name = path.name.lower()
+    return name.startswith("readme") or name == "fetch-manifest.json" or name.endswith((".py", ".pyc"))

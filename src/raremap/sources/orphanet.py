@@ -82,7 +82,9 @@ class _JdborReader:
         groups: dict[tuple[object, ...], list[Path]] = {}
         for path in files:
             m = _match(path, self.patterns + self.extra)
-            if m is None or sniff_xml_root(path) != ROOT_TAG:
+            # a file named like an Orphanet release is claimed unless it is clearly another XML
+            # document: an empty or unreadable one must fail loudly in read(), not be passed over
+            if m is None or sniff_xml_root(path) not in (ROOT_TAG, None):
                 continue
             key: tuple[object, ...] = (path,) if self.per_file else (path.parent, m.group("lang"), year_of(m.groupdict().get("rest")))
             groups.setdefault(key, []).append(path)
