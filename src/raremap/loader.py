@@ -75,7 +75,11 @@ def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inp
     if not inputs:
         raise RaremapError(f"{root}: no release files recognised")
     compiled = compile_inputs(inputs, root, bundled_sample=bundled_sample, progress=progress, report=report)
+    if progress:
+        progress(f"merged: {len(compiled.concepts):,} concepts, {len(compiled.mappings):,} mappings; building the search index")
     extra = build_indexes(compiled)
+    if progress:
+        progress(f"writing the snapshot to {dest}")
     return snap.write(compiled, Path(dest), key=key or _key(root, inputs), extra_tables=extra,
                       bundled_sample=bundled_sample)
 

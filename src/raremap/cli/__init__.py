@@ -84,8 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(args: argparse.Namespace) -> RareMap:
-    progress = None if args.json else (lambda msg: print(f"reading {msg}", file=sys.stderr))
-    return load(releases=args.releases, snapshot=args.snapshot, progress=progress)
+    return load(releases=args.releases, snapshot=args.snapshot, progress=None if args.json else _progress)
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -123,6 +122,16 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(message: str) -> None:
+    """Build progress on stderr; on a terminal the running count of an input overwrites itself."""
+    running = message.endswith(" records") and " … " in message
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r\033[K{message}" + ("" if running else "\n"))
+        sys.stderr.flush()
+    elif not running:
+        print(message, file=sys.stderr)
+
+
 def _label_of(rm: RareMap, code: str) -> str:
     try:
         return f"  {rm.concept(code).label}"
@@ -136,7 +145,7 @@ def _build(args: argparse.Namespace) -> int:
     from ..snapshot import store as snapshot
     from ..loader import load as _load_releases
 
-    progress = None if args.json else (lambda msg: print(f"reading {msg}", file=sys.stderr))
+    progress = None if args.json else _progress
     if args.output:
         path = build(args.releases, args.output, progress=progress)
     else:

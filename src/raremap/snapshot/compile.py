@@ -9,6 +9,7 @@ e.g. the Orphanet linearisation) never decide status, kind or replacements.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,21 +166,29 @@ def compile_inputs(
     progress: Callable[[str], None] | None = None,
     report: BuildReport | None = None,
 ) -> Compiled:
-    """Run every reader over its files and merge the records."""
+    """Run every reader over its files and merge the records.
+
+    ``progress`` is told which input is read, how many records it has given so far (every
+    50,000) and, at its end, the total and the time taken.
+    """
     report = report if report is not None else BuildReport()
     compiler = Compiler(report)
     for reader, files in inputs:
-        if progress:
-            progress(f"{reader.name}: {', '.join(f.name for f in files[:3])}{' …' if len(files) > 3 else ''}")
+        label = f"{reader.name}: {', '.join(f.name for f in files[:3])}{' …' if len(files) > 3 else ''}"
         ctx = ReadContext(root=root, report=report, bundled_sample=bundled_sample)
-        compiler.add(_checked(reader.read(files, ctx)), partial=getattr(reader, "partial", False), reader=reader.name)
+        records = _checked(reader.read(files, ctx), label, progress)
+        compiler.add(records, partial=getattr(reader, "partial", False), reader=reader.name)
     return compiler.compile()
 
 
-def _checked(records: Iterator[Record]) -> Iterator[Record]:
-    first = True
-    for record in records:
-        if first and not isinstance(record, Release):
+def _checked(records: Iterator[Record], label: str, progress: Callable[[str], None] | None) -> Iterator[Record]:
+    started = time.perf_counter()
+    n = 0
+    for n, record in enumerate(records, start=1):
+        if n == 1 and not isinstance(record, Release):
             raise TypeError("a reader must yield its Release first")  # programming error, not data
-        first = False
+        if progress and n % 50_000 == 0:
+            progress(f"{label} … {n:,} records")
         yield record
+    if progress:
+        progress(f"{label}: {n:,} records in {time.perf_counter() - started:.1f} s")
