@@ -158,3 +158,21 @@ def test_ingest_hand_downloaded_files(tmp_path: Path) -> None:
     assert path == tmp_path / "releases" / "orphanet" / "en_product1.xml"
     entry = json.loads((path.parent / "fetch-manifest.json").read_text())["files"]["en_product1.xml"]
     assert entry["source"].startswith("local file") and "CC BY 4.0" in entry["licence"]
+
+
+def test_zip_release_is_unpacked_flat_and_safely(publisher: str, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("Orphanet_Nomenclature_Pack_EN/en_product1.xml", PRODUCT1)
+        zf.writestr("../../escape.xml", b"<JDBOR/>")  # a path inside the archive is never honoured
+    Publisher.files["/pack.zip"] = buffer.getvalue()
+    catalogue = Catalogue([Download("orphanet", "pack.zip", f"{publisher}/pack.zip", "CC BY 4.0", extract=True)])
+    written = fetch(catalogue, tmp_path)
+    folder = tmp_path / "orphanet"
+    assert sorted(p.name for p in written) == ["en_product1.xml", "escape.xml", "pack.zip"]
+    assert all(p.parent == folder for p in written)
+    assert (folder / "en_product1.xml").read_bytes() == PRODUCT1
+    assert not (tmp_path.parent / "escape.xml").exists()
