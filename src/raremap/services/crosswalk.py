@@ -432,10 +432,10 @@ class Crosswalker:
         if not self.is_active(code):
             concept = self.rm.concept(code)
             for r in concept.replaced_by:
-                relation = _REPLACEMENT_RELATION.get(r.relation)
-                if relation is not None:
+                replacement = _REPLACEMENT_RELATION.get(r.relation)
+                if replacement is not None:
                     note = f"{code} is {concept.status}; {r.relation.replace('_', ' ')} {r.target}"
-                    yield Hop(r.target, relation, REPLACEMENT, -1, note, False, _group(system_of(r.target)))
+                    yield Hop(r.target, replacement, REPLACEMENT, -1, note, False, _group(system_of(r.target)))
 
     def _bridges(self, code: str) -> list[Hop]:
         system, _, value = code.partition(":")
