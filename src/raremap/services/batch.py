@@ -39,7 +39,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -55,7 +55,19 @@ if TYPE_CHECKING:
 OUTPUT_COLUMNS = ("status", "resolved", "target", "target_label", "relation", "basis", "umi_flag", "error")
 _PER_TARGET = ("target", "target_label", "relation", "basis")
 DEFAULT_BATCH_ROWS = 1 << 20
-_DEFAULTS = {"transitive": True, "max_hops": 3, "include_inactive": False, "conditional": False, "hierarchy": True}
+
+
+class _CrosswalkOptions(TypedDict):
+    """The keyword options of :meth:`RareMap.crosswalk` a mapper passes on."""
+
+    transitive: bool
+    max_hops: int
+    include_inactive: bool
+    conditional: bool
+    hierarchy: bool
+
+
+_DEFAULTS: _CrosswalkOptions = {"transitive": True, "max_hops": 3, "include_inactive": False, "conditional": False, "hierarchy": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,17 +174,20 @@ class BatchMapper:
                  explode: bool = True, limit: int | None = None, transitive: bool = True, max_hops: int = 3,
                  include_inactive: bool = False, conditional: bool = False, hierarchy: bool = True,
                  umi: bool = True, dictionary: bool = True) -> None:
-        if rm is None and snapshot is None:
-            raise RaremapError("BatchMapper needs rm= (a loaded RareMap) or snapshot= (its path)")
+        if snapshot is None:
+            if rm is None:
+                raise RaremapError("BatchMapper needs rm= (a loaded RareMap) or snapshot= (its path)")
+            snapshot = rm.snapshot.path
         self.column = column
-        self.snapshot = str(snapshot if snapshot is not None else rm.snapshot.path)
+        self.snapshot = str(snapshot)
         self._rm = rm
         self.to = rm.crosswalker.target_system(to) if rm is not None else (str(to) if to is not None else None)
         self.system = system
         self.explode = explode
         self.limit = limit
-        self.options = {"transitive": transitive, "max_hops": max_hops, "include_inactive": include_inactive,
-                        "conditional": conditional, "hierarchy": hierarchy}
+        self.options: _CrosswalkOptions = {"transitive": transitive, "max_hops": max_hops,
+                                           "include_inactive": include_inactive, "conditional": conditional,
+                                           "hierarchy": hierarchy}
         self.umi = umi
         self.dictionary = dictionary
 
@@ -311,7 +326,7 @@ class BatchMapper:
             return _Answer("unknown", err.code, error=str(err))
         if self.to is not None and system_of(code) == self.to and cw.is_active(code):
             maps = []
-            identity = ((code, _label(rm, code), str(Relation.EXACT), "identity"),)
+            identity: tuple[tuple[str, str | None, str, str], ...] = ((code, _label(rm, code), str(Relation.EXACT), "identity"),)
         else:
             maps = rm.crosswalk(code, self.to, **self.options)
             identity = ()
