@@ -301,6 +301,8 @@ def test_inera_small_input(tmp_path: Path):
     records, report = run(INERA, files, tmp_path)
     edges = parents(records)
     assert edges["ICD10SE:W00-X59"] == ["ICD10SE:V01-Y98"]
+    assert edges["ICD10SE:Q87"] == ["ICD10SE:Q80-Q89"]  # a category sits in its block
+    assert edges["ICD10SE:W00"] == ["ICD10SE:W00-X59"]
     assert edges["ICD10SE:W00.00"] == ["ICD10SE:W00"]
     assert edges["ICD10SE:Q87.4"] == ["ICD10SE:Q87"]
     assert sorted(reason for (_f, reason) in report.skipped) == [

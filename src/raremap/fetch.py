@@ -201,6 +201,7 @@ def ingest(source: Path, dest: Path, *, system: str | None = None, licence: str 
 
     source = Path(source)
     written = []
+    groups: list[tuple[str, tuple[Path, ...]]]
     if source.is_file():
         groups = [(system or "snomed", (source,))]
         root = source.parent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 from collections.abc import Callable
@@ -21,8 +22,9 @@ __all__ = ["build", "cache_dir", "load", "sample_dir"]
 
 def sample_dir() -> Path:
     """The bundled sample releases (the embedded default)."""
-    from . import sample  # the repository's data/ folder, installed as package raremap.sample
-
+    # the repository's data/ folder, installed as package raremap.sample (no module source in
+    # src/raremap, hence imported by name)
+    sample = importlib.import_module("raremap.sample")
     return Path(next(iter(sample.__path__)))
 
 

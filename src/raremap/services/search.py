@@ -544,8 +544,8 @@ class SearchIndex:
         texts = self._texts.texts([item[7] for item in head])
         surface = process.cdist([text.casefold()], [t.casefold() for t in texts], scorer=fuzz.ratio,
                                 dtype=np.float32)[0].tolist()
-        head = sorted((item[:2] + (-surface[i],) + item[3:] + (texts[i],)) for i, item in enumerate(head))
-        return self._distinct(head, limit)
+        ranked = sorted((item[:2] + (-surface[i],) + item[3:] + (texts[i],)) for i, item in enumerate(head))
+        return self._distinct(ranked, limit)
 
     def _complete_hits(self, exact: str, ordered: list[tuple[int, int]], limit: int) -> list[Hit]:
         rows = [r for r, _ in ordered]
@@ -554,8 +554,8 @@ class SearchIndex:
         norms = self._norms.texts(rows)
         texts = self._texts.texts(rows)
         scores = similarity(exact, norms)
-        keyed = []
-        fuzzy = []
+        keyed: list[tuple[int, int, float, int, str]] = []  # (tier, position, -score, row, text)
+        fuzzy: list[tuple[int, int, float, int, str]] = []
         for j, (row, tier) in enumerate(ordered):
             score = 100.0 if tier <= _ABBREVIATION else float(scores[j])
             item = (tier, j, -score, row, texts[j])

@@ -116,7 +116,7 @@ def _tables(compiled: Compiled) -> dict[str, pa.Table]:
     for i, c in enumerate(compiled.concepts):
         for k in cols:
             cols[k].append(str(getattr(c, k)) if k == "status" else getattr(c, k))
-        rows = {
+        rows: dict[str, list[tuple[str, ...]]] = {
             "labels": [(lang, text) for lang, text in sorted(c.labels.items())],
             "terms": [(t.text, t.lang, str(t.kind)) for t in c.synonyms],
             "attributes": sorted(c.attributes.items()),

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Protocol, cast
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as _safe_iterparse
@@ -110,7 +110,8 @@ def stem(path: Path) -> str:
 def open_binary(path: Path) -> IO[bytes]:
     """Open a release file for reading bytes, decompressing ``.gz`` transparently."""
     if path.name.endswith(".gz"):
-        return gzip.open(path, "rb")
+        # GzipFile provides the IO[bytes] interface, but typeshed types it as BufferedIOBase only
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return path.open("rb")
 
 
@@ -231,4 +232,6 @@ def zip_members(path: Path) -> list[str]:
 
 def open_zip_member(path: Path, member: str) -> IO[bytes]:
     zf = zipfile.ZipFile(path)
-    return io.BufferedReader(zf.open(member))  # type: ignore[arg-type]
+    member_file = zf.open(member)
+    assert isinstance(member_file, zipfile.ZipExtFile)  # ZipFile.open in read mode; typeshed says IO[bytes]
+    return io.BufferedReader(member_file)

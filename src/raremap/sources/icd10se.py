@@ -254,7 +254,8 @@ class _IneraState:
             valid += 1
             kind = _kind(key)
             if level == 0:
-                self.blocks.add(*key.split("-"), code)
+                start, end = key.split("-")  # one "-": the key matched _RANGE above
+                self.blocks.add(start, end, code)
             self._count(f"{kind} concepts")
             if level == 5 and key[4].isalpha():
                 self._count("fördjupningskoder")

@@ -27,7 +27,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
@@ -389,7 +389,7 @@ def _xlsx_cell(value: object) -> str:
     return str(value)
 
 
-def _xlsx_rows(path: Path, display: str) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_rows(path: Path, display: str) -> Generator[tuple[int, list[str]], None, None]:
     """(row number, cells as text) of the first sheet, streamed; a broken workbook raises ReleaseFormatError."""
     from openpyxl import load_workbook  # imported here: only this reader needs openpyxl
     from openpyxl.utils.exceptions import InvalidFileException

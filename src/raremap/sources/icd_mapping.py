@@ -335,9 +335,9 @@ class _Run:
         chapters: dict[str, str] = {}
         block_codes = {code for spans in blocks.values() for _s, _e, code in spans}
         for roman, spans in blocks.items():
-            code = f"{ICD10}:{min(s for s, _e, _c in spans)}-{max(e for _s, e, _c in spans)}"
-            if code not in block_codes:
-                chapters[roman] = code
+            span_code = f"{ICD10}:{min(s for s, _e, _c in spans)}-{max(e for _s, e, _c in spans)}"
+            if span_code not in block_codes:
+                chapters[roman] = span_code
         for entity in self.icd10.values():
             if entity.kind == "chapter":
                 code = chapters.get(entity.code)

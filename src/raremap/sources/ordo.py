@@ -174,7 +174,7 @@ class OrdoReader:
     name = "ordo"
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
-        groups = []
+        groups: list[tuple[Path, ...]] = []
         for path in files:
             if _FILE_NAME.match(stem(path)) and (sniff_xml_root(path, 65536) or "").endswith("RDF"):
                 groups.append((path,))

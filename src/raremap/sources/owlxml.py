@@ -129,7 +129,8 @@ def iter_nodes(path: Path, display: str | None = None) -> Iterator[Node]:
                 depth -= 1
                 if depth == 1:
                     node = builder.node(elem, base, lang)
-                    del root[:]  # type: ignore[index]
+                    assert root is not None  # set at the first start event, before any end event
+                    del root[:]
                     if node is not None:
                         yield node
             if root is None:
@@ -193,9 +194,9 @@ class _NodeBuilder:
         if _TYPE in attrib:
             node.types.append(_iri(attrib[_TYPE], base))
         props = node.props
-        for key, value in attrib.items():
+        for key, text in attrib.items():
             if key not in _SYNTAX_ATTRS and not key.startswith(_XML_PREFIX):
-                props.append((self.tag_iri(key), Literal(value, lang)))
+                props.append((self.tag_iri(key), Literal(text, lang)))
         for child in elem:
             ctag = child.tag
             if not isinstance(ctag, str):
