@@ -297,23 +297,34 @@ class SimpleTabulationReader:
         match = _TXT_NAME.match(stem(path))
         if match is None:
             raise ReleaseFormatError(display, "file", "not a SimpleTabulation-ICD-11-MMS-<lang>.txt file name")
-        rows = _tsv_rows(path, display)
+        yield from _read_tabulation(self.name, "Simple Tabulation", path, match, _tsv_rows(path, display), "line",
+                                    files, ctx)
+
+
+def _read_tabulation(reader: str, title: str, path: Path, match: re.Match[str],
+                     rows: Generator[tuple[int, list[str]], None, None], unit: str,
+                     files: tuple[Path, ...], ctx: ReadContext) -> Iterator[Record]:
+    """The records of one tabulation, txt or xlsx: header by name, Release, then the rows."""
+    display = ctx.relative(path)
+    try:
         header = next(rows, None)
         if header is None:
-            raise ReleaseFormatError(display, "line 1", "empty file")
+            raise ReleaseFormatError(display, f"{unit} 1", "empty file")
         columns, version_cell = _columns(header[1], display)
         first = next(rows, None)
         first_uri = ""
         if first is not None and columns.get("linearization_uri", 1 << 30) < len(first[1]):
             first_uri = first[1][columns["linearization_uri"]]
-        release, lang = _release(self.name, "Simple Tabulation", path, match, version_cell, first_uri, files, ctx)
+        release, lang = _release(reader, title, path, match, version_cell, first_uri, files, ctx)
         yield release
-        table = _Tabulation(self.name, display, release.id, lang, columns, ctx)
+        table = _Tabulation(reader, display, release.id, lang, columns, ctx)
         if first is None:
             return
-        for line, cells in _chain(first, rows):
+        for number, cells in _chain(first, rows):
             if not _is_blank(cells):
-                yield from table.row(cells, f"line {line}")
+                yield from table.row(cells, f"{unit} {number}")
+    finally:
+        rows.close()
 
 
 def _chain(first: tuple[int, list[str]], rest: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
@@ -321,7 +332,7 @@ def _chain(first: tuple[int, list[str]], rest: Iterator[tuple[int, list[str]]]) 
     yield from rest
 
 
-def _tsv_rows(path: Path, display: str) -> Iterator[tuple[int, list[str]]]:
+def _tsv_rows(path: Path, display: str) -> Generator[tuple[int, list[str]], None, None]:
     """(line number, cells) of a tab-separated WHO file with CSV quoting; broken files raise ReleaseFormatError."""
     line = 0
     try:
@@ -355,26 +366,7 @@ class TabulationXlsxReader:
         if match is None:
             raise ReleaseFormatError(display, "file", "not a LinearizationMiniOutput/SimpleTabulation .xlsx file name")
         title = "LinearizationMiniOutput" if path.name.startswith("Linearization") else "Simple Tabulation"
-        rows = _xlsx_rows(path, display)
-        try:
-            header = next(rows, None)
-            if header is None:
-                raise ReleaseFormatError(display, "row 1", "empty workbook")
-            columns, version_cell = _columns(header[1], display)
-            first = next(rows, None)
-            first_uri = ""
-            if first is not None and columns.get("linearization_uri", 1 << 30) < len(first[1]):
-                first_uri = first[1][columns["linearization_uri"]]
-            release, lang = _release(self.name, title, path, match, version_cell, first_uri, files, ctx)
-            yield release
-            table = _Tabulation(self.name, display, release.id, lang, columns, ctx)
-            if first is None:
-                return
-            for number, cells in _chain(first, rows):
-                if not _is_blank(cells):
-                    yield from table.row(cells, f"row {number}")
-        finally:
-            rows.close()
+        yield from _read_tabulation(self.name, title, path, match, _xlsx_rows(path, display), "row", files, ctx)
 
 
 def _xlsx_cell(value: object) -> str:
