@@ -39,7 +39,7 @@ import csv
 import hashlib
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,18 +132,23 @@ _INERA_FILES = {"diagnoskapitel.txt": 0, "block.txt": 1} | _INERA_LEVELS
 _INERA_SNIFF = re.compile(rb"^(?:\xef\xbb\xbf)?[A-Z]\d{2}[0-9A-Z]{0,2}\t")
 
 
+def _by_folder(files: Sequence[Path], names: Collection[str]) -> dict[Path, list[Path]]:
+    """The files named one of ``names`` (case-insensitive, ``.gz`` allowed), grouped by folder."""
+    by_dir: dict[Path, list[Path]] = {}
+    for path in files:
+        if stem(path).lower() in names:
+            by_dir.setdefault(path.parent, []).append(path)
+    return by_dir
+
+
 class IneraCodeListReader:
     """Inera's ICD-10-SE code lists (``sklintyg/refdata`` ``diagnoskoder/``)."""
 
     name = "icd10se-inera"
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
-        by_dir: dict[Path, list[Path]] = {}
-        for path in files:
-            if stem(path).lower() in _INERA_FILES:
-                by_dir.setdefault(path.parent, []).append(path)
         groups = []
-        for paths in by_dir.values():
+        for paths in _by_folder(files, _INERA_FILES).values():
             digits = [p for p in paths if stem(p).lower() in _INERA_LEVELS]
             if digits and _sniff(digits[0], _INERA_SNIFF):
                 groups.append(tuple(sorted(paths, key=lambda p: _INERA_FILES[stem(p).lower()])))
@@ -551,11 +556,7 @@ class Ksh97pReader:
     name = "ksh97p"
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
-        by_dir: dict[Path, list[Path]] = {}
-        for path in files:
-            if stem(path).lower() in _KSH97P_FILES:
-                by_dir.setdefault(path.parent, []).append(path)
-        return [tuple(sorted(paths, key=lambda p: stem(p).lower())) for paths in by_dir.values()]
+        return [tuple(sorted(paths, key=lambda p: stem(p).lower())) for paths in _by_folder(files, _KSH97P_FILES).values()]
 
     def read(self, files: tuple[Path, ...], ctx: ReadContext) -> Iterator[Record]:
         release = Release(
