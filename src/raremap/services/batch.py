@@ -35,8 +35,10 @@ carries the snapshot path, and a worker loads the snapshot (memory-mapped) once 
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -267,7 +269,8 @@ class BatchMapper:
         store = self._store
         slot, resolve = store.slot, self._resolve
         # distinct value -> slot of its cached answer; the last entry serves null codes (slot 0)
-        dict_slots = pa.array([slot(v, resolve) if v else 0 for v in values] + [0], pa.int32())
+        with _gc_paused():
+            dict_slots = pa.array([slot(v, resolve) if v else 0 for v in values] + [0], pa.int32())
         row_slots = dict_slots.take(pc.fill_null(indices, len(values)))
         a = store.arrays()
         columns: list[pa.Array]
@@ -328,7 +331,7 @@ class BatchMapper:
             maps = []
             identity: tuple[tuple[str, str | None, str, str], ...] = ((code, _label(rm, code), str(Relation.EXACT), "identity"),)
         else:
-            maps = rm.crosswalk(code, self.to, **self.options)
+            maps = cw.crosswalk_resolved(code, self.to, **self.options)
             identity = ()
         if self.limit is not None:
             maps = maps[: self.limit]
@@ -339,6 +342,21 @@ class BatchMapper:
             return _Answer("unmapped", code, umi_flag=flag)
         targets, labels, relations, bases = zip(*found)
         return _Answer("mapped", code, targets, labels, relations, bases, flag)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: resolving thousands of new codes allocates many small
+    acyclic objects (steps, mappings), and each collection they trigger rescans every object of the
+    loaded releases (about a sixth of a first pass's time). Reference counting still frees them."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _label(rm: RareMap, code: str) -> str | None:

@@ -143,8 +143,15 @@ class Crosswalker:
         ``transitive=False`` keeps single statements (moved across ICD-10 editions where
         needed); ``max_hops`` bounds the number of chained statements.
         """
-        source = self.resolve(code)
-        want = self.target_system(to)
+        return self.crosswalk_resolved(self.resolve(code), self.target_system(to), transitive=transitive,
+                                       max_hops=max_hops, include_inactive=include_inactive,
+                                       conditional=conditional, hierarchy=hierarchy)
+
+    def crosswalk_resolved(self, source: str, want: str | None, *, transitive: bool = True, max_hops: int = 3,
+                           include_inactive: bool = False, conditional: bool = False,
+                           hierarchy: bool = True) -> list[Mapping]:
+        """:meth:`crosswalk` of a code already given by :meth:`resolve` into a system already given by
+        :meth:`target_system` (batch mapping resolves each distinct value once)."""
         hops = max(1, max_hops) if transitive else 1
         return list(self._answers(source, want, hops, include_inactive, conditional, hierarchy))
 
