@@ -315,3 +315,15 @@ def test_icd10se_titles_from_shared_data(shared_data, tmp_path):
     assert rm.lookup("Marfans syndrom")[0].code == "ICD10SE:Q87.4"
     assert rm.lookup("Diabetes mellitus typ 1 med ketoacidotiskt kma")[0].code == "ICD10SE:E10.0A"
     assert rm.lookup("salmonellos")[0].matched_term == "Salmonellos"  # a KSH97-P synonym
+
+
+def test_a_differently_numbered_name_is_not_a_near_match(make_map) -> None:
+    """"type II" must not land on type 3 or 4 (real Orphanet names and synonyms, 2023 pack)."""
+    rm = make_map([
+        ORPHA,
+        orpha("ORPHA:98249", "Ehlers-Danlos syndrome"),
+        orpha("ORPHA:285", "Hypermobile Ehlers-Danlos syndrome", "Ehlers-Danlos syndrome type 3"),
+        orpha("ORPHA:286", "Vascular Ehlers-Danlos syndrome", "Ehlers-Danlos syndrome type 4"),
+    ])
+    assert codes(rm.lookup("ehlers-danlos syndrome type II"))[0] == "ORPHA:98249"
+    assert codes(rm.lookup("Ehlers-Danlos syndrome type IV"))[0] == "ORPHA:286"  # roman = arabic

@@ -23,6 +23,7 @@ concept: its best name wins and is reported.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from typing import NamedTuple
 
@@ -586,6 +587,10 @@ class SearchIndex:
         return out
 
 
+_NUMBER = re.compile(r"\b\d+\b")
+NUMBER_MISMATCH = 0.8  # score factor for a name whose numbers all differ from the query's
+
+
 def similarity(q: str, names: list[str]) -> np.ndarray:
     """Scores 0–100 of normalised ``names`` against the normalised query ``q``.
 
@@ -604,6 +609,12 @@ def similarity(q: str, names: list[str]) -> np.ndarray:
         part = process.cdist([q], [names[i] for i in longer.tolist()], scorer=fuzz.partial_ratio, dtype=np.float32)[0]
         scale = np.where(lengths[longer] >= 8 * len(q), 0.6, 0.9)
         score[longer] = np.maximum(score[longer], part * scale)
+    wanted = set(_NUMBER.findall(q))
+    if wanted:  # "type 2" is not "type 3": a name numbering something else is a poor match
+        for i, name in enumerate(names):
+            numbers = _NUMBER.findall(name)
+            if numbers and wanted.isdisjoint(numbers):
+                score[i] *= NUMBER_MISMATCH
     return score
 
 
