@@ -12,7 +12,9 @@ from .codes import Code, System
 from .errors import InvalidCodeError, RaremapError, ReleaseFormatError, SnapshotError, UnknownCodeError
 from .loader import build, load
 from .model import Concept, IcdRelation, Mapping, Match, Relation, Release, Status, Term
+from .services.diff import diff
 from .services.rare_map import RareMap
+from .services.umi import UmiAssessment
 
 __all__ = [
     "Code",
@@ -30,8 +32,10 @@ __all__ = [
     "Status",
     "System",
     "Term",
+    "UmiAssessment",
     "UnknownCodeError",
     "__version__",
     "build",
+    "diff",
     "load",
 ]
