@@ -70,6 +70,8 @@ _HIERARCHY_TIER = 3  # between one statement (tier 2) and two chained statements
 # siblings of where it came from, not mappings of it).
 MAX_FANOUT = 10
 _RELATIONS = {str(r): r for r in Relation}
+_COMPOSE = {a: {b: a.compose(b) for b in Relation} for a in Relation}  # relation algebra as a table
+_RANK = {r: r.rank for r in Relation}
 _RULE = re.compile(r"(?:^|;)\s*rule=([^;]*)")
 _GROUP = re.compile(r"(?:^|;)\s*group=(\d+)")
 
@@ -255,69 +257,86 @@ class Crosswalker:
         # one group): a same-group question is answered by bridges and replacements alone
         no_statements = want is not None and _group(want) == source_group
         want_group = _group(want) if want is not None else None
+        # this loop runs for every distinct code of a batch: hot names are locals
+        index_get, status = self._index.get, self._status
+        adjacent, pop, push = self._adjacent, heapq.heappop, heapq.heappush
+        wrong = Relation.WRONG
         while heap:
-            statements, hops, rank, _, node, relation, steps, groups = heapq.heappop(heap)
+            statements, hops, rank, _, node, relation, steps, groups = pop(heap)
             if best_wanted is not None and statements > best_wanted:
                 break  # the heap is ordered by statements: nothing more direct is left
-            seen = marks.setdefault(node, [])
-            if any(s <= statements and r <= rank for s, r in seen):
+            seen = marks.get(node)
+            if seen is None:
+                marks[node] = [(statements, rank)]
+            elif any(s <= statements and r <= rank for s, r in seen):
                 continue
-            seen.append((statements, rank))
-            system = system_of(node)
-            active = self.is_active(node)
+            else:
+                seen.append((statements, rank))
+            system = node.partition(":")[0]
+            i = index_get(node)
+            active = i is None or status[i] == "active"
             if hops and not (hops == 1 and steps[0][1].basis in (STATED, INVERSE)):  # those are recorded below
                 if (active or include_inactive) and (want is None or system == want) and node != source:
                     found.append(_Found(node, relation, statements, steps))
                     if want is not None and best_wanted is None:
                         best_wanted = statements
-            if relation is Relation.WRONG:
+            if relation is wrong:
                 continue
             passable = active or include_inactive or node == source
             last_basis = steps[-1][1].basis if steps else ""
             weak = hops > 0 and relation in _NOT_EXTENDED
-            for hop in self._adjacent(node):
-                basis = hop.basis
-                if hop.conditional and not conditional:
+            in_wanted = want is not None and system == want and hops
+            composed = _COMPOSE[relation]
+            for hop in adjacent(node):
+                target, hop_relation, basis, _, _, hop_conditional, group, fanout = hop
+                if hop_conditional and not conditional:
                     continue
-                if basis == REPLACEMENT:
-                    new_statements, new_groups = statements, groups
-                else:
-                    if not passable or (want is not None and system == want and hops):
+                stated = False
+                if basis != REPLACEMENT:
+                    if not passable or in_wanted:
                         continue
                     if basis == EDITION:
                         if last_basis == EDITION:
                             continue
-                        new_statements, new_groups = statements, groups
                     else:
-                        group = hop.group
                         if no_statements or weak or statements >= max_statements or group in groups:
                             continue
-                        if hop.relation is Relation.WRONG and hops:
+                        if hop_relation is wrong and hops:
                             continue
-                        if statements and hop.fanout > MAX_FANOUT and hop.relation is not Relation.EXACT:
+                        if statements and fanout > MAX_FANOUT and hop_relation is not Relation.EXACT:
                             continue
-                        new_statements, new_groups = statements + 1, groups | {group}
-                target = hop.target
-                if new_statements is not statements:
+                        stated = True
+                if stated:
                     # a statement always enters a new group, so it cannot close a cycle; when it is
                     # the last one allowed (or as many as the most direct answer found took), only
                     # an answer in the wanted group is worth keeping
+                    new_statements, new_groups = statements + 1, groups | {group}
                     limit = max_statements if best_wanted is None else min(max_statements, best_wanted)
                     if want_group is not None and new_statements >= limit and group != want_group:
                         continue
-                elif target == source or any(target == frm for frm, _ in steps):
-                    continue
-                new_relation = relation.compose(hop.relation)
+                else:
+                    new_statements, new_groups = statements, groups
+                    if target == source:
+                        continue
+                    for frm, _ in steps:
+                        if target == frm:
+                            break
+                    else:
+                        frm = ""
+                    if target == frm:
+                        continue
+                new_relation = composed[hop_relation]
                 new_steps = steps + ((node, hop),)
                 if not hops and basis in (STATED, INVERSE):
                     # the source's own statements are answers as they stand, never pruned
-                    if want is None or system_of(target) == want:
-                        if include_inactive or self.is_active(target):
+                    if want is None or target.partition(":")[0] == want:
+                        j = index_get(target)
+                        if include_inactive or j is None or status[j] == "active":
                             found.append(_Found(target, new_relation, 1, new_steps))
                             if want is not None:
                                 best_wanted = 1 if best_wanted is None else min(best_wanted, 1)
-                heapq.heappush(heap, (new_statements, hops + 1, new_relation.rank, tie, target, new_relation,
-                                      new_steps, new_groups))
+                push(heap, (new_statements, hops + 1, _RANK[new_relation], tie, target, new_relation,
+                            new_steps, new_groups))
                 tie += 1
         return found
 
