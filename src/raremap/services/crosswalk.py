@@ -72,6 +72,7 @@ MAX_FANOUT = 10
 _RELATIONS = {str(r): r for r in Relation}
 _COMPOSE = {a: {b: a.compose(b) for b in Relation} for a in Relation}  # relation algebra as a table
 _RANK = {r: r.rank for r in Relation}
+_INVERSE_RELATIONS = {str(r): r.inverse() for r in Relation}
 _RULE = re.compile(r"(?:^|;)\s*rule=([^;]*)")
 _GROUP = re.compile(r"(?:^|;)\s*group=(\d+)")
 
@@ -437,31 +438,32 @@ class Crosswalker:
     def _adjacent(self, code: str) -> tuple[Hop, ...]:
         hops = self._adjacent_cache.get(code)
         if hops is None:
-            hops = self._adjacent_cache[code] = tuple(self._build_adjacent(code))
+            hops = self._adjacent_cache[code] = self._build_adjacent(code)
         return hops
 
-    def _build_adjacent(self, code: str):
-        statements = [(self._target[j], _RELATIONS[self._relation[j]], STATED, j)
+    def _build_adjacent(self, code: str) -> tuple[Hop, ...]:
+        relations, qualifiers = self._relation, self._qualifier
+        statements = [(self._target[j], _RELATIONS[relations[j]], STATED, j)
                       for j in self._by_source.get(code, ())]
-        statements += [(self._source[j], _RELATIONS[self._relation[j]].inverse(), INVERSE, j)
+        statements += [(self._source[j], _INVERSE_RELATIONS[relations[j]], INVERSE, j)
                        for j in self._by_target.get(code, ())]
+        systems = [target.partition(":")[0] for target, *_ in statements]
         fanout: dict[str, int] = {}
-        for target, *_ in statements:
-            system = system_of(target)
+        for system in systems:
             fanout[system] = fanout.get(system, 0) + 1
-        for target, relation, basis, j in statements:
-            system = system_of(target)
-            yield Hop(target, relation, basis, j, "", is_conditional(self._qualifier[j] or ""), _group(system),
-                      fanout[system])
-        if system_of(code) in _FAMILY:
-            yield from self._bridges(code)
+        hops = [Hop(target, relation, basis, j, "", is_conditional(qualifiers[j]) if qualifiers[j] else False,
+                    "ICD10" if system in _FAMILY else system, fanout[system])
+                for (target, relation, basis, j), system in zip(statements, systems)]
+        if code.partition(":")[0] in _FAMILY:
+            hops += self._bridges(code)
         if not self.is_active(code):
             concept = self.rm.concept(code)
             for r in concept.replaced_by:
                 replacement = _REPLACEMENT_RELATION.get(r.relation)
                 if replacement is not None:
                     note = f"{code} is {concept.status}; {r.relation.replace('_', ' ')} {r.target}"
-                    yield Hop(r.target, replacement, REPLACEMENT, -1, note, False, _group(system_of(r.target)))
+                    hops.append(Hop(r.target, replacement, REPLACEMENT, -1, note, False, _group(system_of(r.target))))
+        return tuple(hops)
 
     def _bridges(self, code: str) -> list[Hop]:
         system, _, value = code.partition(":")
