@@ -110,6 +110,7 @@ def bench_latency(rm: raremap.RareMap, label: str, codes: list[str], to: str | N
     for code in codes:
         cw._answers.cache_clear()
         cw._adjacent_cache.clear()
+        cw._bridge_cache.clear()
         cw._rows.clear()
         t = time.perf_counter()
         found = rm.crosswalk(code, to, **kw)

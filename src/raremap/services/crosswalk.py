@@ -129,6 +129,7 @@ class Crosswalker:
         self._status = rm._concepts["status"]
         self._index = rm._index
         self._adjacent_cache: dict[str, tuple[Hop, ...]] = {}
+        self._bridge_cache: dict[str, tuple[Hop, ...]] = {}
         self._rows: dict[tuple[int, bool], Mapping] = {}
         self._se_children: dict[str, list[str]] | None = None
         self._notes: dict[str, str] = {}
@@ -288,7 +289,12 @@ class Crosswalker:
             weak = hops > 0 and relation in _NOT_EXTENDED
             in_wanted = want is not None and system == want and hops
             composed = _COMPOSE[relation]
-            for hop in adjacent(node):
+            if active and (in_wanted or no_statements or weak or statements >= max_statements):
+                # no statement may follow and an active code has no replacement: bridges only
+                out = () if in_wanted else self._edition_hops(node)
+            else:
+                out = adjacent(node)
+            for hop in out:
                 target, hop_relation, basis, _, _, hop_conditional, group, fanout = hop
                 if hop_conditional and not conditional:
                     continue
@@ -439,6 +445,14 @@ class Crosswalker:
         hops = self._adjacent_cache.get(code)
         if hops is None:
             hops = self._adjacent_cache[code] = self._build_adjacent(code)
+        return hops
+
+    def _edition_hops(self, code: str) -> tuple[Hop, ...]:
+        """The edition bridges out of an ICD-10 code: all a search may still take from an active
+        code once no statement can follow (much cheaper than the whole adjacency of a broad code)."""
+        hops = self._bridge_cache.get(code)
+        if hops is None:
+            hops = self._bridge_cache[code] = tuple(self._bridges(code)) if system_of(code) in _FAMILY else ()
         return hops
 
     def _build_adjacent(self, code: str) -> tuple[Hop, ...]:
