@@ -390,11 +390,7 @@ class SearchIndex:
     def _gram_candidates(self, q: str, flt: _Filter, pool: int) -> np.ndarray:
         """Rows sharing most trigrams with ``q`` (Dice estimate), best first."""
         keys = gram_keys(q)
-        qk = np.fromiter(keys, np.uint64, len(keys))
-        pos = np.searchsorted(self._gram_keys, qk)
-        inside = pos < len(self._gram_keys)
-        pos, qk = pos[inside], qk[inside]
-        pos = pos[self._gram_keys[pos] == qk]
+        pos = _positions(self._gram_keys, keys)
         return self._overlap(self._gram_rows, self._gram_off[pos], self._gram_off[pos + 1], len(keys),
                              self._ngrams, GRAM_BUDGET, MIN_GRAMS, flt, pool, verify=VERIFY_LISTS)
 
@@ -432,11 +428,7 @@ class SearchIndex:
         """Up to SIMILAR_MAX vocabulary rows spelt like ``word`` (rapidfuzz ratio ≥ SIMILAR_MIN),
         with the similarity (0–1); candidates come from the vocabulary's trigram index."""
         keys = gram_keys(word)
-        qk = np.fromiter(keys, np.uint64, len(keys))
-        pos = np.searchsorted(self._tg_keys, qk)
-        inside = pos < len(self._tg_keys)
-        pos, qk = pos[inside], qk[inside]
-        pos = pos[self._tg_keys[pos] == qk]
+        pos = _positions(self._tg_keys, keys)
         if not len(pos):
             return []
         read = np.concatenate([self._tg_rows[s:e] for s, e in zip(self._tg_off[pos].tolist(), self._tg_off[pos + 1].tolist())])
@@ -643,3 +635,12 @@ def _allowed(names: list[str], wanted: Collection[str] | None) -> np.ndarray | N
         return None
     wanted = {wanted} if isinstance(wanted, str) else set(wanted)
     return np.array([n in wanted for n in names] + [False], np.bool_)
+
+
+def _positions(sorted_keys: np.ndarray, keys) -> np.ndarray:
+    """Positions in ``sorted_keys`` of those of ``keys`` it holds."""
+    qk = np.fromiter(keys, np.uint64, len(keys))
+    pos = np.searchsorted(sorted_keys, qk)
+    inside = pos < len(sorted_keys)
+    pos, qk = pos[inside], qk[inside]
+    return pos[sorted_keys[pos] == qk]
