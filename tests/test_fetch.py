@@ -144,6 +144,31 @@ def test_moved_url_and_offline_errors_are_clear(publisher: str, tmp_path: Path) 
         fetch(offline, tmp_path, timeout=5)
 
 
+def test_who_mapping_zip_unpacks_into_its_own_folder_and_is_read(publisher: str, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from raremap.sources import discover
+    from raremap.sources.icd_mapping import READER as WHO_MAPS
+
+    tables = Path(__file__).parent / "fixtures" / "icd11" / "mapping_2024-01"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for table in sorted(tables.iterdir()):
+            zf.write(table, table.name)
+        zf.writestr("readme.txt", b"ICD10Code\t:ICD-10 code for the entity.\r\n")
+    Publisher.files["/mapping.zip"] = buffer.getvalue()
+    [item] = [d for d in Catalogue.official(icd11_release="2024-01").downloads if d.url.endswith("/mapping.zip")]
+    local = Download(item.system, item.name, f"{publisher}/mapping.zip", item.licence, extract=True,
+                     unpack_to=item.unpack_to)
+    written = fetch(Catalogue([local]), tmp_path)
+    folder = tmp_path / "icd11" / "mapping_2024-01"
+    assert sorted(p.name for p in written if p.parent == folder) == sorted([*(t.name for t in tables.iterdir()), "readme.txt"])
+    assert (folder / "10To11MapToOneCategory.txt").read_bytes() == (tables / "10To11MapToOneCategory.txt").read_bytes()
+    groups = [files for reader, files in discover(tmp_path) if reader is WHO_MAPS]
+    assert len(groups) == 1 and {p.parent for p in groups[0]} == {folder}
+
+
 def test_only_filters_systems() -> None:
     catalogue = Catalogue.official()
     assert {d.system for d in catalogue.only(["icd11"]).downloads} == {"icd11"}

@@ -58,6 +58,7 @@ class Download:
     licence: str
     sha256: str = ""  # expected checksum where the publisher provides one
     extract: bool = False  # a zip whose members the readers need unpacked
+    unpack_to: str = ""  # sub-folder for the members (zips whose member names could collide)
 
 
 @dataclass
@@ -88,6 +89,9 @@ class Catalogue:
                      SOCIALSTYRELSEN_LICENCE),
             Download("icd11", f"SimpleTabulation-ICD-11-MMS-{lang}.zip", f"{who}/SimpleTabulation-ICD-11-MMS-{lang}.zip",
                      WHO_LICENCE, extract=True),
+            # WHO's ICD-10 <-> ICD-11 transition tables of the same release (txt and xlsx; the txt are read)
+            Download("icd11", f"mapping_{icd11_release}.zip", f"{who}/mapping.zip", WHO_LICENCE, extract=True,
+                     unpack_to=f"mapping_{icd11_release}"),
         ]
         return cls(items)
 
@@ -113,7 +117,7 @@ def fetch(catalogue: Catalogue, dest: Path, *, progress: Progress | None = None,
         _record(folder, item.name, {"source": item.url, "licence": item.licence, **meta})
         written.append(path)
         if item.extract:
-            written.extend(_extract(path, folder))
+            written.extend(_extract(path, folder / item.unpack_to if item.unpack_to else folder))
     return written
 
 
@@ -122,6 +126,7 @@ def _extract(archive: Path, folder: Path) -> list[Path]:
     import zipfile
 
     out = []
+    folder.mkdir(parents=True, exist_ok=True)
     try:
         with zipfile.ZipFile(archive) as zf:
             for member in zf.infolist():
