@@ -77,10 +77,10 @@ class Catalogue:
             Download("orphanet", f"{lang}_product7.xml", f"{orphadata}/{lang}_product7.xml", ORPHADATA_LICENCE),
             *(Download("orphanet", f"{lang}_product3_{i}.xml", f"{orphadata}/{lang}_product3_{i}.xml", ORPHADATA_LICENCE)
               for i in CLASSIFICATION_IDS),
-            # the nomenclature pack for coding (yearly, EN) and ORDO, at the addresses public
-            # pipelines fetch them from; both zip/file names are stable across versions
+            # the nomenclature pack for coding (yearly, July) from orphacode.org, and ORDO; both
+            # file names are stable across versions
             Download("orphanet", f"Orphanet_Nomenclature_Pack_{lang.upper()}.zip",
-                     f"https://www.orphadata.org/data/RD-CODE/Packs/Orphanet_Nomenclature_Pack_{lang.upper()}.zip",
+                     f"https://www.orphacode.org/data/packs/Orphanet_Nomenclature_Pack_{lang.upper()}.zip",
                      ORPHADATA_LICENCE, extract=True),
             Download("orphanet", "ordo_orphanet.owl", "https://www.orphadata.org/data/ORDO/ordo_orphanet.owl",
                      ORPHADATA_LICENCE),
