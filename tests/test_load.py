@@ -32,6 +32,18 @@ def test_snapshot_reuse_and_explicit_snapshot(tmp_path: Path) -> None:
     assert direct.concept("ORPHA:558") == first.concept("ORPHA:558")
 
 
+def test_snapshot_of_other_builder_code_is_not_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from raremap import loader
+
+    first = raremap.load(cache=tmp_path)
+    # a reader changed (an editable install keeps its version number): the cached snapshot
+    # was built by other code and must not answer
+    monkeypatch.setattr(loader, "_builder_digest", lambda: "another reader")
+    rebuilt = raremap.load(cache=tmp_path)
+    assert rebuilt.snapshot.path != first.snapshot.path
+    assert len(list(tmp_path.iterdir())) == 2
+
+
 def test_cli_show(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAREMAP_CACHE", str(tmp_path))
     assert cli.main(["show", "ORPHA:558"]) == 0

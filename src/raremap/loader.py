@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -86,11 +87,27 @@ def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inp
                       bundled_sample=bundled_sample)
 
 
+@functools.lru_cache(maxsize=1)
+def _builder_digest() -> str:
+    """Checksum of the code that turns release files into a snapshot (readers, compiler, index,
+    codes, model): a snapshot cached by another version of that code is never reused, even
+    within one version number (an editable install)."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    files = [package / "codes.py", package / "model.py"]
+    for folder in ("sources", "snapshot", "indexes"):
+        files += sorted((package / folder).glob("*.py"))
+    for f in files:
+        digest.update(f"{f.relative_to(package).as_posix()}\0".encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
 def _key(root: Path, inputs) -> str:
     from . import __version__
 
     digest = hashlib.sha256()
-    digest.update(json.dumps([snap.FORMAT_VERSION, LAYOUT_VERSION, __version__]).encode())
+    digest.update(json.dumps([snap.FORMAT_VERSION, LAYOUT_VERSION, __version__, _builder_digest()]).encode())
     for reader, files in inputs:
         for f in files:
             digest.update(f"{reader.name}\0{f.relative_to(root).as_posix()}\0{sha256_file(f)}\n".encode())
