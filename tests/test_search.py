@@ -327,3 +327,111 @@ def test_a_differently_numbered_name_is_not_a_near_match(make_map) -> None:
     ])
     assert codes(rm.lookup("ehlers-danlos syndrome type II"))[0] == "ORPHA:98249"
     assert codes(rm.lookup("Ehlers-Danlos syndrome type IV"))[0] == "ORPHA:286"  # roman = arabic
+
+
+# --- clinician and researcher audit: names as typed while coding ---------------------------------
+
+ALPHAID = Release("alpha-id-se:20191004", "ALPHAID", "Alpha-ID-SE", "2020", "2019-10-04")
+
+
+def alpha_id(code: str, text: str, orpha_code: str, primary: str) -> Concept:
+    return Concept(code, "ALPHAID", text, {"de": text}, attributes={"orpha": orpha_code, "primary": primary},
+                   release=ALPHAID.id)
+
+
+def with_index_terms(concept: Concept, *terms: tuple[str, str]) -> Concept:
+    import dataclasses
+
+    extra = tuple(Term(text, lang, TermKind.INDEX) for text, lang in terms)
+    return dataclasses.replace(concept, synonyms=concept.synonyms + extra)
+
+
+@pytest.fixture
+def audit_map(make_map):
+    """Real names: Orphanet 2023 (with the German Alpha-ID texts it receives as index terms),
+    Alpha-ID-SE 2020 sample, ICD-10-SE 2022 (with KSH97-P index terms)."""
+    return make_map(
+        [ORPHA,
+         with_index_terms(orpha("ORPHA:586", "Cystic fibrosis", "CF", "Mucoviscidosis"), ("CF [Fibrosis cystica]", "de")),
+         with_index_terms(orpha("ORPHA:558", "Marfan syndrome", "MFS"), ("Marfan-Syndrom", "de")),
+         with_index_terms(orpha("ORPHA:579", "Mucopolysaccharidosis type 1", "MPS1", "MPSI"),
+                          ("MPS I [Mukopolysaccharidose Typ I]", "de")),
+         orpha("ORPHA:399", "Huntington disease", "Huntington chorea"),
+         orpha("ORPHA:83330", "Proximal spinal muscular atrophy type 1", "SMA type 1", "Werdnig-Hoffmann disease"),
+         orpha("ORPHA:98920", "Autosomal recessive distal spinal muscular atrophy type 1"),
+         orpha("ORPHA:139518", "Autosomal dominant distal juvenile spinal muscular atrophy type 1"),
+         orpha("ORPHA:803", "Amyotrophic lateral sclerosis", "ALS", "Charcot disease", "Lou Gehrig disease")],
+        [ALPHAID,
+         alpha_id("ALPHAID:I18534", "CF [Fibrosis cystica]", "586", "E84.9"),
+         alpha_id("ALPHAID:I19094", "Marfan-Syndrom", "558", "Q87.4"),
+         alpha_id("ALPHAID:I118019", "MPS I [Mukopolysaccharidose Typ I]", "579", "E76.0"),
+         alpha_id("ALPHAID:I26216", "Chorea Huntington", "399", "G10")],
+        [ICD10SE,
+         icd10se("ICD10SE:G71.0", "Muskeldystrofi"),
+         icd10se("ICD10SE:G71.0A", "Muskeldystrofi, hereditär, typ Duchenne"),
+         icd10se("ICD10SE:G71.0B", "Muskeldystrofi, hereditär, typ Becker (benign)"),
+         icd10se("ICD10SE:E75.2F", "Fabry-Andersons sjukdom"),
+         icd10se("ICD10SE:E75.2B", "Krabbes sjukdom"),
+         icd10se("ICD10SE:I67", "Cerebrovaskulär sjukdom"),
+         icd10se("ICD10SE:G12.2", "Motorneuronsjukdom", "Amyotrofisk lateralskleros", "ALS")],
+    )
+
+
+def test_an_acronym_left_by_dropping_brackets_is_an_abbreviation(audit_map):
+    """"CF [Fibrosis cystica]" gives the key "CF": no exact label match that outranks the
+    disease's own abbreviation, which is shown as typed."""
+    hit = audit_map.lookup("CF")[0]
+    assert (hit.code, hit.matched_term, hit.match) == ("ORPHA:586", "CF", "abbreviation")
+    assert audit_map.lookup("MPS I")[0].code == "ORPHA:579"
+
+
+def test_an_index_term_written_as_an_acronym_is_an_abbreviation(audit_map):
+    found = audit_map.lookup("ALS", system="ICD10SE")
+    assert (found[0].code, found[0].match) == ("ICD10SE:G12.2", "abbreviation")
+
+
+def test_alpha_id_entry_ranks_after_the_diagnosis_it_names(audit_map):
+    found = audit_map.lookup("Marfan-Syndrom")
+    assert codes(found[:2]) == ["ORPHA:558", "ALPHAID:I19094"]
+    assert codes(audit_map.complete("marf"))[:2] == ["ORPHA:558", "ALPHAID:I19094"]
+
+
+def test_name_in_typed_order_beats_reordered_label(audit_map):
+    found = audit_map.lookup("Huntington chorea")
+    assert codes(found[:2]) == ["ORPHA:399", "ALPHAID:I26216"]
+    assert [m.score for m in found[:2]] == [100, 99]
+
+
+def test_name_holding_every_word_typed_is_a_close_match(audit_map):
+    assert audit_map.lookup("Duchennes muskeldystrofi")[0].code == "ICD10SE:G71.0A"
+    assert audit_map.lookup("Beckers muskeldystrofi")[0].code == "ICD10SE:G71.0B"
+    assert audit_map.lookup("Fabrys sjukdom")[0].code == "ICD10SE:E75.2F"
+    # the shortest name holding the query is no worse than much longer ones
+    assert audit_map.lookup("spinal muscular atrophy type 1")[0].code == "ORPHA:83330"
+
+
+def test_containment_score_does_not_depend_on_a_length_threshold():
+    from raremap.services.search import similarity
+
+    q = normalise("spinal muscular atrophy type 1")
+    near, far = similarity(q, [normalise("Proximal spinal muscular atrophy type 1"),
+                               normalise("Autosomal recessive distal spinal muscular atrophy type 1")]).tolist()
+    assert near >= far >= 85
+    short = similarity(normalise("Duchennes muskeldystrofi"), [normalise("Muskeldystrofi")]).tolist()[0]
+    assert short < 85  # a name holding only part of what was typed gets no containment credit
+
+
+def test_clinician_and_researcher_queries_on_shared_data(shared_map):
+    cases = [
+        ("Duchennes muskeldystrofi", "ICD10SE", "ICD10SE:G71.0A"),
+        ("Fabrys sjukdom", "ICD10SE", "ICD10SE:E75.2F"),
+        ("tuberos skleros", "ICD10SE", "ICD10SE:Q85.1"),
+        ("CF", "ORPHA", "ORPHA:586"),
+        ("Gaucher's disease", None, "ORPHA:355"),
+        ("Ehlers-Danlos syndrome type IV", None, "ORPHA:286"),
+        ("spinal muscular atrophy type 1", "ORPHA", "ORPHA:83330"),
+        ("MPS I", None, "ORPHA:579"),
+    ]
+    for query, system, expected in cases:
+        assert shared_map.lookup(query, system=system)[0].code == expected, query
+    assert shared_map.lookup("CF")[0].code == "ORPHA:586"

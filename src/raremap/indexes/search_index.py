@@ -6,7 +6,8 @@ Tables (``search_*`` in the snapshot):
 ``search_terms``   one row per (concept, normalised name, language), sorted by the normalised
                    name: concept row, display text, key, lang, kind (0 preferred, 1 synonym,
                    2 abbreviation), system, active, number of distinct trigrams and words,
-                   completion rank
+                   completion rank, demoted (not a diagnosis: an ICD-11 extension code or an
+                   Alpha-ID entry)
 ``search_grams``   trigram key (uint64, sorted) → term rows (list<int32>, ascending)
 ``search_tokens``  normalised word (sorted) → term rows, for completing a word inside a name
                    and for word candidates; ``hash``/``hash_row`` find a word by its hash;
@@ -36,7 +37,11 @@ KIND_NAMES = ("preferred", "synonym", "abbreviation")
 PREFIX_TOP = 256  # terms kept per precomputed prefix
 PREFIX_MIN = 2048  # a prefix shared by at least this many terms gets a precomputed list
 
-_ACRONYM = re.compile(r"^[A-Z0-9][A-Z0-9\-/]{1,9}$")
+# an abbreviation: capitals and digits, optionally numbered by a separate roman or arabic numeral ("MPS I")
+_ACRONYM = re.compile(r"^[A-Z0-9][A-Z0-9\-/]{1,9}(?: [IVX]{1,4}| [0-9]{1,3})?$")
+# systems whose concepts are entries of a term index, each naming a diagnosis of another system
+# (an Alpha-ID names an ORPHA entity and ICD-10-GM codes): ranked after diagnoses on equal matches
+INDEX_ENTRY_SYSTEMS = frozenset({"ALPHAID"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +55,7 @@ class IndexTerm:
     system: str
     active: bool
     key: str = ""  # the text to normalise when it differs from the display text
-    demoted: bool = False  # not a diagnosis (ICD-11 extension code): ranked after diagnoses
+    demoted: bool = False  # not a diagnosis (ICD-11 extension code, Alpha-ID entry): ranked after diagnoses
 
 
 def text_hash(key: str) -> int:
@@ -58,31 +63,40 @@ def text_hash(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") >> 1
 
 
+def is_acronym(text: str) -> bool:
+    """``CF``, ``NF1``, ``MPS I``: capitals (at least two letters) and digits, no lower case."""
+    return bool(_ACRONYM.match(text)) and sum(c.isalpha() for c in text) >= 2
+
+
 def _kind(kind: TermKind, text: str) -> int:
+    """Preferred labels stay preferred; any other name written as an acronym (a synonym, an
+    index term) is an abbreviation."""
     if kind is TermKind.PREFERRED:
         return PREFERRED
-    if kind is TermKind.ABBREVIATION or (kind is TermKind.SYNONYM and _ACRONYM.match(text) and sum(c.isalpha() for c in text) >= 2):
+    if kind is TermKind.ABBREVIATION or is_acronym(text):
         return ABBREVIATION
     return SYNONYM
 
 
 def concept_terms(concepts: Sequence[Concept]) -> Iterator[IndexTerm]:
     """Every name of every concept: labels in all languages, synonyms, abbreviations, FSNs,
-    index terms; plus each name without its bracketed parts ("Cystit (blåskatarr)" → "Cystit")."""
+    index terms; plus each name without its bracketed parts ("Cystit (blåskatarr)" → "Cystit"),
+    an abbreviation when what is left is one ("CF [Fibrosis cystica]" → "CF")."""
     for row, c in enumerate(concepts):
         names: list[tuple[str, str, int]] = [(text, lang, PREFERRED) for lang, text in sorted(c.labels.items())]
         if c.label and c.label not in c.labels.values():
             names.append((c.label, "", PREFERRED))
         names.extend((t.text, t.lang, _kind(t.kind, t.text)) for t in c.synonyms)
         active = c.status.is_active
-        demoted = c.system == "ICD11" and c.attributes.get("chapter") == "X"
+        demoted = (c.system == "ICD11" and c.attributes.get("chapter") == "X") or c.system in INDEX_ENTRY_SYSTEMS
         for text, lang, kind in names:
             if text:
                 yield IndexTerm(row, text, lang, kind, c.system, active, demoted=demoted)
         for text, lang, kind in names:
             bare = strip_brackets(text) if ("(" in text or "[" in text) else ""
             if bare and bare != text:
-                yield IndexTerm(row, text, lang, kind, c.system, active, key=bare, demoted=demoted)
+                bare_kind = ABBREVIATION if is_acronym(bare) else kind
+                yield IndexTerm(row, text, lang, bare_kind, c.system, active, key=bare, demoted=demoted)
 
 
 def build_search_tables(terms: Iterable[IndexTerm]) -> dict[str, pa.Table]:
@@ -117,6 +131,7 @@ def build_search_tables(terms: Iterable[IndexTerm]) -> dict[str, pa.Table]:
         "ngrams": pa.array(ngrams, pa.int32()),
         "nwords": pa.array(np.fromiter((len(set(s.split())) for s in norms), np.int32, n), pa.int32()),
         "rank": pa.array(rank, pa.int32()),
+        "demoted": pa.array(demoted, pa.bool_()),
     })
     tokens, token_grams = _token_postings(norms)
     return {

@@ -14,11 +14,12 @@ Candidates come from the index, never from a scan of every name:
 
 Only the short list (a few dozen names) is scored with rapidfuzz (:func:`similarity`).
 
-Ranking: exact preferred label > exact synonym > exact abbreviation > prefix > fuzzy; within a
-tier by score, then by closeness of the surface text (so "Strålcystit" typed with å wins over
-a name that differs only in å/a), preferred before synonym, active before inactive, completion
-rank (diagnoses before ICD-11 extension codes, short names first), code order. One hit per
-concept: its best name wins and is reported.
+Ranking: names (exact preferred label > exact synonym > exact abbreviation) > prefix > fuzzy.
+Among names a name in the order typed beats the same words reordered; within a tier by score;
+on an equal match diagnoses before ICD-11 extension codes and Alpha-ID index entries; then the
+tier, closeness of the surface text (so "Strålcystit" typed with å wins over a name that
+differs only in å/a), preferred before synonym, active before inactive, completion rank (short
+names first), code order. One hit per concept: its best name wins and is reported.
 """
 
 from __future__ import annotations
@@ -218,6 +219,7 @@ class SearchIndex:
         self._ngrams = _numpy(terms.column("ngrams"))
         self._nwords = _numpy(terms.column("nwords"))
         self._rank = _numpy(terms.column("rank"))
+        self._demoted = _numpy(terms.column("demoted"))
         self._lang, self._lang_names = _dictionary(terms.column("lang"))
         self._system, self._system_names = _dictionary(terms.column("system"))
         grams = tables["search_grams"]
@@ -519,25 +521,32 @@ class SearchIndex:
         rows = np.fromiter(found, np.int64, len(found))
         kinds, ranks = self._kind[rows].tolist(), self._rank[rows].tolist()
         inactive, concepts = (~self._active[rows]).tolist(), self._concept[rows].tolist()
-        keyed = [(found[row][0], -round(found[row][1], 1), 0.0, kinds[j], inactive[j], ranks[j], concepts[j], row)
-                 for j, row in enumerate(rows.tolist())]
+        demoted = self._demoted[rows].tolist()
+        # names (exact, synonym, abbreviation) first, by score: a name in the order typed (100)
+        # before the same words reordered (99); on an equal match diagnoses before extension
+        # codes and index entries, then the tier (preferred label, synonym, abbreviation)
+        keyed = []
+        for j, row in enumerate(rows.tolist()):
+            tier, score = found[row]
+            keyed.append((tier if tier >= _PREFIX else _EXACT, -round(score, 1), demoted[j], tier, 0.0, kinds[j], inactive[j],
+                          ranks[j], concepts[j], row))
         keyed.sort()
-        # ties on (tier, score) up to the last result are broken by the surface text: the name
-        # closest to what was typed, accents and case included, wins
+        # ties up to the last result are broken by the surface text: the name closest to what
+        # was typed, accents and case included, wins
         seen: set[int] = set()
         end = len(keyed)
         for i, item in enumerate(keyed):
-            seen.add(item[6])
+            seen.add(item[8])
             if len(seen) == limit:
                 end = i + 1
-                while end < len(keyed) and keyed[end][:2] == item[:2]:
+                while end < len(keyed) and keyed[end][:4] == item[:4]:
                     end += 1
                 break
         head = keyed[:end]
-        texts = self._texts.texts([item[7] for item in head])
+        texts = self._texts.texts([item[9] for item in head])
         surface = process.cdist([text.casefold()], [t.casefold() for t in texts], scorer=fuzz.ratio,
                                 dtype=np.float32)[0].tolist()
-        ranked = sorted((item[:2] + (-surface[i],) + item[3:] + (texts[i],)) for i, item in enumerate(head))
+        ranked = sorted((item[:4] + (-surface[i],) + item[5:] + (texts[i],)) for i, item in enumerate(head))
         return self._distinct(ranked, limit)
 
     def _complete_hits(self, exact: str, ordered: list[tuple[int, int]], limit: int) -> list[Hit]:
@@ -569,7 +578,7 @@ class SearchIndex:
     def _distinct(self, keyed: list[tuple], limit: int) -> list[Hit]:
         out: list[Hit] = []
         seen: set[int] = set()
-        for tier, neg, _s, _k, _a, _l, concept, row, text in keyed:
+        for _group, neg, _d, tier, _s, _k, _a, _l, concept, row, text in keyed:
             if concept in seen:
                 continue
             seen.add(concept)
@@ -589,18 +598,26 @@ def similarity(q: str, names: list[str]) -> np.ndarray:
     Like rapidfuzz's WRatio (best of ratio, word-sorted ratio and, for a name much longer
     than the query, the scaled ratio of the query against the best-matching part of the name),
     but a name much *shorter* than the query gets no such partial credit: a name must account
-    for what was typed, so "Nerve" is no good answer to "plantar nerve" with a typo.
+    for what was typed, so "Nerve" is no good answer to "plantar nerve" with a typo. A longer
+    name holding every word of the query, in any order, gets the full partial credit however
+    little longer it is ("Muskeldystrofi, hereditär, typ Duchenne" for "Duchennes
+    muskeldystrofi"; "Proximal spinal muscular atrophy type 1" no worse than a much longer name
+    that contains "spinal muscular atrophy type 1").
     """
     if not names:
         return np.zeros(0, np.float32)
     score = process.cdist([q], names, scorer=fuzz.ratio, dtype=np.float32)[0]
     np.maximum(score, 0.95 * process.cdist([q], names, scorer=fuzz.token_sort_ratio, dtype=np.float32)[0], out=score)
     lengths = np.fromiter(map(len, names), np.float32, len(names))
+    scale = np.where(lengths >= 8 * len(q), 0.6, 0.9).astype(np.float32)
     longer = np.flatnonzero(lengths >= 1.5 * len(q))
     if len(longer):
         part = process.cdist([q], [names[i] for i in longer.tolist()], scorer=fuzz.partial_ratio, dtype=np.float32)[0]
-        scale = np.where(lengths[longer] >= 8 * len(q), 0.6, 0.9)
-        score[longer] = np.maximum(score[longer], part * scale)
+        score[longer] = np.maximum(score[longer], part * scale[longer])
+    words = set(q.split())
+    for i, name in enumerate(names):
+        if len(name) > len(q) and words.issubset(name.split()):
+            score[i] = max(score[i], 100.0 * scale[i])
     wanted = set(_NUMBER.findall(q))
     if wanted:  # "type 2" is not "type 3": a name numbering something else is a poor match
         for i, name in enumerate(names):
