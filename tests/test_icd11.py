@@ -302,11 +302,12 @@ def test_mapping_fixture_rows_all_accounted_for() -> None:
     name = "who-icd10-icd11-maps"
     rows = {"10To11MapToOneCategory": 17, "10To11MapToMultipleCategories": 20, "11To10MapToOneCategory": 8,
             "foundation_10To11MapToOneCategory": 17}
-    emitted = {"10To11MapToOneCategory": 7, "10To11MapToMultipleCategories": 10, "11To10MapToOneCategory": 4}
+    # B95 -> XN2QM (one), B95 -> XN2QM, XN3NM (multiple): bare extension codes are kept
+    emitted = {"10To11MapToOneCategory": 8, "10To11MapToMultipleCategories": 12, "11To10MapToOneCategory": 4}
     for table, n in rows.items():
         assert report.counts[f"{name}: {table} rows"] == n
         used = report.counts[f"{name}: {table} mappings"] if table in emitted else report.counts[f"{name}: {table} relations attached"]
-        assert used == emitted.get(table, 7)
+        assert used == emitted.get(table, 8)
         assert used + skipped(report, f"/{table}.txt") == n, table
     by_file = Counter(m.provenance.file.rsplit("/", 1)[1] for m in mappings)
     assert by_file == {f"{t}.txt": n for t, n in emitted.items()}
@@ -327,12 +328,11 @@ def test_mapping_fixture_rows_all_accounted_for() -> None:
     assert reasons(report) == {
         "ICD-10 side is a chapter, not a category": 2 + 2,
         "ICD-10 side is a block, not a category": 5 + 5 + 1,
-        "ICD-11 side: bare extension code (no stem code)": 1 + 2,  # B95 -> XN2QM ...
         "ICD-11 side: no mapping stated ('No Mapping')": 1 + 1,  # C95.7
         "ICD-11 side: chapter": 1 + 1,  # D37 -> 02; 11To10 chapter row
         "ICD-11 side: block (no code)": 1,
         "ICD-10 side: no mapping stated ('No Mapping')": 1,  # 1B70
-        "its 10To11MapToOneCategory row gives no category-to-category mapping": 10,
+        "its 10To11MapToOneCategory row gives no category-to-category mapping": 9,
     }
 
 
@@ -365,7 +365,7 @@ def test_mapping_without_foundation_table(tmp_path: Path) -> None:
             shutil.copy(path, tmp_path / path.name)
     records, report = run(icd11.WHO_MAPPING_READER, sorted(tmp_path.iterdir()), tmp_path)
     _, _, _, mappings = split(records)
-    assert len(mappings) == 7 + 10 + 4
+    assert len(mappings) == 8 + 12 + 4
     assert all("foundation map" not in m.qualifier for m in mappings)
 
 
@@ -450,19 +450,20 @@ def test_shared_mapping_tables(shared_data: Path) -> None:
     release, concepts, parents, mappings = split(records)
     assert release.id == "who-icd10-icd11-maps:2024-01-21" and release.version == "2024-01"
     name = "who-icd10-icd11-maps"
-    emitted = {"10To11MapToOneCategory": 11929, "10To11MapToMultipleCategories": 14676,
-               "11To10MapToOneCategory": 14757, "foundation_10To11MapToOneCategory": 11929}
+    # + 58 and 91 rows whose ICD-11 side is a bare extension code (B95.0 -> XN6LP ...)
+    emitted = {"10To11MapToOneCategory": 11929 + 58, "10To11MapToMultipleCategories": 14676 + 91,
+               "11To10MapToOneCategory": 14757, "foundation_10To11MapToOneCategory": 11929 + 58}
     for table, rows in TABLE_ROWS.items():
         assert report.counts[f"{name}: {table} rows"] == rows
         key = f"{name}: {table} relations attached" if table.startswith("foundation") else f"{name}: {table} mappings"
         assert report.counts[key] == emitted[table]
         assert emitted[table] + skipped(report, f"/{table}.txt.gz") == rows, table
-    assert len(mappings) == 11929 + 14676 + 14757
+    assert len(mappings) == 11929 + 58 + 14676 + 91 + 14757
     pairs = {(m.source, m.target) for m in mappings}
     assert ("ICD10:Q87.4", "ICD11:LD28.01") in pairs and ("ICD11:LD28.01", "ICD10:Q87.4") in pairs
     assert ("ICD10:K41.1", "ICD11:DD52&XK9J&XT44/ME24.8") in pairs
     assert all(m.relation is Relation.UNSPECIFIED for m in mappings)
-    assert reasons(report)["ICD-11 side: bare extension code (no stem code)"] == 58 + 91
+    assert "ICD-11 side: bare extension code (no stem code)" not in reasons(report)
 
     assert Counter(c.kind for c in concepts.values()) == {
         "category": 11243, "modifiedcategory": 1058, "block": 274, "chapter": 22}
@@ -484,3 +485,18 @@ def test_shared_beta_linearization_xlsx(shared_data: Path) -> None:
     assert concepts["ICD11:LD28.01"].label == "Marfan syndrome"
     assert not [k for k in report.counts if "disagree" in k]
     assert_tree(concepts, parents)
+
+
+def test_mapping_to_a_bare_extension_code_is_kept() -> None:
+    """WHO's only ICD-11 counterpart of B95 is extension code XN2QM: a mapping, marked as such."""
+    records, _report = run(icd11.WHO_MAPPING_READER, _mapping_files(), FIXTURES)
+    mappings = split(records)[3]
+    b95 = [m for m in mappings if m.source == "ICD10:B95"]
+    assert sorted((m.target, m.provenance.file.rsplit("/", 1)[1]) for m in b95) == [
+        ("ICD11:XN2QM", "10To11MapToMultipleCategories.txt"), ("ICD11:XN2QM", "10To11MapToOneCategory.txt"),
+        ("ICD11:XN3NM", "10To11MapToMultipleCategories.txt")]
+    assert all(m.relation is Relation.UNSPECIFIED and "extension code: never coded alone" in m.qualifier for m in b95)
+    one = next(m for m in b95 if m.provenance.file.endswith("/10To11MapToOneCategory.txt"))
+    assert one.qualifier == ("extension code: never coded alone; foundation entity http://id.who.int/icd/entity/777702149; "
+                             "foundation map: Subclass, distance -1")
+    assert not any("extension code" in m.qualifier for m in mappings if m.source != "ICD10:B95")

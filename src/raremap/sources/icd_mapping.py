@@ -13,8 +13,10 @@ What the reader emits:
 * ``Mapping`` ICD10 → ICD11 and ICD11 → ICD10 for rows whose both sides are coded categories
   (ICD-10 ``category``/``modifiedcategory``; ICD-11 stem code or postcoordinated cluster such as
   ``1A00&XN8P1`` or ``1A36.1Y/1D03.3Z``, kept whole). The tables state no relation:
-  :attr:`Relation.UNSPECIFIED`. Rows with a block, chapter, bare extension code or
-  ``No Mapping`` on either side are skipped and counted with the reason.
+  :attr:`Relation.UNSPECIFIED`. A bare extension code (B95.0 → XN6LP "Streptococcus, group A")
+  is WHO's only ICD-11 counterpart of such an ICD-10 category and is kept, with the qualifier
+  ``extension code: never coded alone``. Rows with a block, chapter or ``No Mapping`` on either
+  side are skipped and counted with the reason.
 * The foundation table maps to Foundation entities, which are not MMS codes (many lie below the
   MMS shoreline), so it yields no mappings of its own. Its statement is attached to the
   ``10To11MapToOneCategory`` mapping of the same ICD-10 code as qualifier text, when both name
@@ -62,6 +64,9 @@ _URI_VERSION = re.compile(r"/release/11/(\d{4}-\d{2})/mms/")
 _ROMAN = re.compile(r"^[IVX]{1,6}$")
 _RANGE = re.compile(r"^([A-Z]\d{2})-([A-Z]\d{2})$")
 _NO_MAPPING = "no mapping"
+# WHO maps ICD-10 categories such as B95.0 to a bare extension code, which ICD-11 only allows
+# after a stem code: the mapping is kept (it is WHO's statement) and says so
+EXTENSION_NOTE = "extension code: never coded alone"
 _ICD10_KINDS = {"chapter": "chapter", "block": "block", "category": "category", "modifiedcategory": "category"}
 
 # logical column -> normalised header name (lower case, letters and digits only)
@@ -144,8 +149,6 @@ def _icd11(code: str, no_mapping: bool) -> tuple[str, str]:
         return "", "no mapping stated ('No Mapping')" if no_mapping else "block (no code)"
     if ICD11_CHAPTER.match(code):
         return "", "chapter"
-    if ICD11_EXTENSION.match(code):
-        return "", "bare extension code (no stem code)"
     try:
         value = canonical(code, System.ICD11)
     except InvalidCodeError:
@@ -260,7 +263,7 @@ class _Run:
             if table == ONE:
                 self._drop_foundation(code10)
             return
-        qualifier = []
+        qualifier = [EXTENSION_NOTE] if ICD11_EXTENSION.match(code11.split(":", 1)[1]) else []
         uri = self._cell(header, cells, "foundation_uri")
         if uri.startswith("http"):
             qualifier.append(f"foundation entity {uri}")
@@ -317,7 +320,8 @@ class _Run:
             return
         report.count(f"{self.reader}: {table} mappings")
         yield Mapping(source=code11, target=code10, relation=Relation.UNSPECIFIED,
-                      provenance=Provenance(self.release.id, display, position), published=raw10)
+                      provenance=Provenance(self.release.id, display, position), published=raw10,
+                      qualifier=EXTENSION_NOTE if ICD11_EXTENSION.match(code11.split(":", 1)[1]) else "")
 
     def leftovers(self) -> None:
         for row in self.foundation.values():
