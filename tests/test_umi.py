@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from crosswalk_fixtures import ICD10SE, everything, orphanet, shared_map, snomed
@@ -44,6 +46,21 @@ def test_not_specific_recommendation_names_the_snomed_concept(make_map) -> None:
     assert not a.specific_icd10 and a.needs_attention
     assert a.recommended == ("ORPHA:558", "SCTID:19346006")
     assert "SCTID:19346006" in a.reason["en"] and "SCTID:19346006" in a.reason["sv"]
+
+
+@pytest.mark.parametrize("relation", [Relation.WRONG, Relation.UNDECIDED])
+def test_specific_code_on_a_wrong_or_undecided_mapping_is_not_the_own_code(make_map, relation) -> None:
+    # product1 may pair ICD relation "Specific code" with W (the concepts are different) or ND
+    records = []
+    for record in orphanet():
+        if isinstance(record, Mapping) and record.source == "ORPHA:558" and record.target.startswith("ICD"):
+            record = dataclasses.replace(record, relation=relation)
+        records.append(record)
+    rm = make_map(records, snomed())
+    a = rm.umi("ORPHA:558")
+    assert not a.specific_icd10 and not a.specific_icd11 and a.needs_attention
+    assert a.recommended[0] == "ORPHA:558" and "ICD10:Q87.4" not in a.recommended
+    assert rm.umi_assessor.needs_attention("ORPHA:558") is True
 
 
 def test_subtype_without_own_code_gets_the_ancestor_codes_but_no_ancestor_concept(rm) -> None:

@@ -86,9 +86,17 @@ class UmiAssessment:
         return len(self.specific_to) == 1
 
 
+# a "specific code" ICD relation on a mapping Orphanet marks wrong (W) or not yet decided (ND)
+# does not make the code the disease's own
+_NOT_OWN = frozenset({Relation.WRONG, Relation.UNDECIDED})
+_NOT_OWN_NAMES = frozenset(str(r) for r in _NOT_OWN)
+
+
 def is_specific(m: Mapping) -> bool:
-    """Orphanet says the ICD code is the disease's own: exact mapping and/or ICD relation specific."""
-    return m.basis == STATED and (m.relation is Relation.EXACT or m.icd_relation is IcdRelation.SPECIFIC)
+    """Orphanet says the ICD code is the disease's own: exact mapping and/or ICD relation specific
+    (never on a mapping it marks wrong or undecided)."""
+    return m.basis == STATED and (m.relation is Relation.EXACT or (
+        m.icd_relation is IcdRelation.SPECIFIC and m.relation not in _NOT_OWN))
 
 
 def _covers_specifically(m: Mapping) -> bool:
@@ -148,7 +156,8 @@ class Assessor:
         """Cheap check: does Orphanet state an exact or specific ICD-10 code for ``orpha``?"""
         cols = self.rm._mappings
         targets, relations, icd = cols["target"], cols["relation"], cols["icd_relation"]
-        return any(targets[j].startswith("ICD10:") and (relations[j] == "exact" or icd[j] == "specific")
+        return any(targets[j].startswith("ICD10:") and (relations[j] == "exact" or (
+                       icd[j] == "specific" and relations[j] not in _NOT_OWN_NAMES))
                    for j in self.rm._by_source.get(orpha, ()))
 
     def _assess(self, source: str) -> UmiAssessment:
