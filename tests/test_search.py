@@ -435,3 +435,13 @@ def test_clinician_and_researcher_queries_on_shared_data(shared_map):
     for query, system, expected in cases:
         assert shared_map.lookup(query, system=system)[0].code == expected, query
     assert shared_map.lookup("CF")[0].code == "ORPHA:586"
+
+
+def test_complete_every_word_typed_ahead(rm):
+    """While coding, each word is typed only in part: "cyst fib" is "Cystic fibrosis"."""
+    assert set(codes(rm.complete("cyst fib"))[:2]) == {"ORPHA:586", "ICD11:CA25"}
+    assert codes(rm.complete("cyst fib", system="ICD10SE")) == ["ICD10SE:E84.0"]
+    assert codes(rm.complete("fib cyst", system="ICD10SE")) == ["ICD10SE:E84.0"]  # any word order
+    # a word followed by a space is whole: "fibros " is no prefix of "fibrosis", only a near match
+    assert [m.match for m in rm.complete("cyst fibros ") if m.code == "ORPHA:586"] == ["fuzzy"]
+    assert [m.match for m in rm.complete("cyst fibros") if m.code == "ORPHA:586"] == ["prefix"]

@@ -54,6 +54,7 @@ SIMILAR_POOL = 24  # vocabulary words scored against a misspelt word ...
 SIMILAR_MAX = 1  # ... of which the closest stands for it (alternatives would count twice)
 SIMILAR_MIN = 70.0  # ... when at least this similar
 FUZZY_CUTOFF = 30.0
+PREFIX_BUDGET = 8_000  # postings entries read for the completions of the rarest word typed
 _SMALL_RANGE = 4096  # a key range up to this size is sorted directly
 
 
@@ -290,8 +291,8 @@ class SearchIndex:
 
     def complete(self, prefix: str, flt: _Filter, limit: int = 10) -> list[Hit]:
         """Completions of a name being typed: names starting with ``prefix`` (short, preferred
-        names first), then names with a word starting with the last word typed, then (from
-        three letters on) fuzzy matches."""
+        names first), then names with a word starting with each word typed ("cyst fib"), then
+        (from three letters on) fuzzy matches."""
         p = normalise(prefix[:MAX_QUERY])
         if not p or limit <= 0:
             return []
@@ -357,29 +358,33 @@ class SearchIndex:
             want *= 4
 
     def _word_prefix(self, p: str, flt: _Filter, limit: int) -> np.ndarray:
-        """Rows holding every complete word of ``p`` and a word starting with its last,
-        unfinished word; best completion rank first."""
-        words = p.split()
-        partial = None if p.endswith(" ") else words.pop()
-        lists: list[np.ndarray] = []
-        found = self._vocab_rows(list(set(words)))
-        if (found < 0).any():
-            return np.zeros(0, np.int64)
-        for lo in found.tolist():
-            lists.append(self._tok_rows[self._tok_off[lo]:self._tok_off[lo + 1]])
-        if partial is not None:
-            lo, hi = self._tokens.prefix_range(partial.encode())
-            if lo == hi:
-                return np.zeros(0, np.int64)
-            # the words starting with the partial one, as many as the budget allows
-            stop = lo + int(np.searchsorted(self._tok_off[lo + 1:hi + 1] - self._tok_off[lo], GRAM_BUDGET, "right"))
-            stop = max(lo + 1, min(hi, stop))
-            rows = self._tok_rows[self._tok_off[lo]:self._tok_off[stop]]
-            lists.append(rows if stop == lo + 1 else np.sort(rows))
-        lists.sort(key=len)
-        rows = lists[0]
-        for other in lists[1:]:  # keep the rows of the shortest list that are in every other
-            rows = rows[_member(other, rows)]
+        """Rows holding, for every word of ``p``, a word that starts with it, as typed ahead
+        ("cyst fib" → "Cystic fibrosis"); a last word followed by a space must match whole.
+        Best completion rank first."""
+        words = list(dict.fromkeys(p.split()))
+        whole = words[-1] if p.endswith(" ") else None
+        spans: list[tuple[int, int]] = []  # each word's slice of the postings (vocabulary order)
+        for word in words:
+            if word == whole:
+                lo = int(self._vocab_rows([word])[0])
+                hi = lo + 1
+                if lo < 0:
+                    return np.zeros(0, np.int64)
+            else:
+                lo, hi = self._tokens.prefix_range(word.encode())
+                if lo == hi:
+                    return np.zeros(0, np.int64)
+            spans.append((int(self._tok_off[lo]), int(self._tok_off[hi])))
+        spans.sort(key=lambda span: span[1] - span[0])
+        start, stop = spans[0]
+        # the rows of the rarest word (its completions, as many as the budget allows) ...
+        rows = np.unique(self._tok_rows[start:min(stop, start + PREFIX_BUDGET)])
+        if len(spans) > 1:
+            mark = np.zeros(self.size, np.bool_)
+            for start, stop in spans[1:]:  # ... that also hold a completion of every other word
+                mark[:] = False
+                mark[self._tok_rows[start:stop]] = True
+                rows = rows[mark[rows]]
         rows = self._allowed(rows.astype(np.int64), flt)
         want = max(limit * 4, 64)
         ranks = self._rank[rows]
