@@ -88,6 +88,25 @@ def test_hierarchy_navigation(make_map) -> None:
     assert rm.descendants("ORPHA:93419") == {"ORPHA:166024"}
 
 
+PRODUCT3 = Release(id="orphanet-product3:2025-12-09", system="ORPHA", name="Orphadata product3", date="2025-12-09")
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_newest_release_decides_the_parents_in_a_hierarchy(make_map, newest_first: bool) -> None:
+    # the 2023 pack files 166024 under 251 in classification 156; the 2025 product3 fixture of
+    # ../shared/data under 93419: the newer file decides, whatever the reading order
+    pack = [PACK, OLD, Concept("ORPHA:251", "ORPHA", "Multiple epiphyseal dysplasia", kind="group", release=PACK.id),
+            Concept("ORPHA:93419", "ORPHA", "Rare bone disease", kind="group", release=PACK.id),
+            Edge("ORPHA:166024", "ORPHA:251", "orphanet:156", PACK.id),
+            Edge("ORPHA:251", "ORPHA:93419", "orphanet:156", PACK.id)]
+    product3 = [PRODUCT3, Edge("ORPHA:166024", "ORPHA:93419", "orphanet:156", PRODUCT3.id)]
+    rm = make_map(*((product3, pack) if newest_first else (pack, product3)))
+    assert rm.parents("ORPHA:166024", hierarchy="orphanet:156") == ["ORPHA:93419"]
+    assert rm.parents("ORPHA:251", hierarchy="orphanet:156") == ["ORPHA:93419"]  # not restated: kept
+    counts = rm.snapshot.manifest["report"]["counts"]
+    assert counts["parent links replaced by a newer release of the same hierarchy"] == 1
+
+
 def test_unknown_and_invalid_codes(make_map) -> None:
     rm = make_map(_pack())
     with pytest.raises(UnknownCodeError):

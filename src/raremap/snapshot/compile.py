@@ -80,7 +80,9 @@ class Compiler:
         self._releases: dict[str, Release] = {}
         self._dates: dict[str, str] = {}
         self._concepts: dict[str, _Merged] = {}
-        self._edges: dict[tuple[str, str, str], Edge] = {}
+        # (child, hierarchy) -> (date of the release stating them, parent -> edge)
+        self._edges: dict[tuple[str, str], tuple[str, dict[str, Edge]]] = {}
+        self._superseded_edges = 0
         self._mappings: dict[tuple[object, ...], Mapping] = {}
         self._added: list[AddedTerm] = []
         self._inputs: list[dict[str, str]] = []
@@ -92,7 +94,7 @@ class Compiler:
             if isinstance(record, Concept):
                 self._add_concept(record, partial)
             elif isinstance(record, Edge):
-                self._edges.setdefault((record.child, record.parent, record.hierarchy), record)
+                self._add_edge(record)
             elif isinstance(record, Mapping):
                 key = (record.source, record.target, record.relation, record.icd_relation, record.qualifier,
                        record.provenance.release if record.provenance else "")
@@ -107,6 +109,21 @@ class Compiler:
                     self._inputs.append({"reader": reader, "path": f.path, "sha256": f.sha256, "size": str(f.size), "release": record.id})
         if release is not None:
             self.report.count(f"releases: {release.id}")
+
+    def _add_edge(self, edge: Edge) -> None:
+        """The newest release stating parents of a code in a hierarchy decides them: a code a newer
+        classification or edition moves keeps no parent from an older one."""
+        key = (edge.child, edge.hierarchy)
+        date = self._dates.get(edge.release, "")
+        held = self._edges.get(key)
+        if held is None or date > held[0]:
+            if held is not None:
+                self._superseded_edges += len(held[1])
+            self._edges[key] = (date, {edge.parent: edge})
+        elif date == held[0]:
+            held[1].setdefault(edge.parent, edge)
+        else:
+            self._superseded_edges += edge.parent not in held[1]
 
     def _add_concept(self, c: Concept, partial: bool) -> None:
         merged = self._concepts.get(c.code)
@@ -145,13 +162,16 @@ class Compiler:
             merged.add_term(added.term)
         concepts = [m.freeze() for _, m in sorted(self._concepts.items())]
         known = self._concepts.keys()
-        for edge in self._edges.values():
+        edges = [edge for _, parents in self._edges.values() for edge in parents.values()]
+        for edge in edges:
             if edge.parent not in known or edge.child not in known:
                 self.report.count("edges with an endpoint outside the loaded releases")
+        if self._superseded_edges:
+            self.report.count("parent links replaced by a newer release of the same hierarchy", self._superseded_edges)
         return Compiled(
             releases=sorted(self._releases.values(), key=lambda r: r.id),
             concepts=concepts,
-            edges=sorted(self._edges.values(), key=lambda e: (e.child, e.hierarchy, e.parent)),
+            edges=sorted(edges, key=lambda e: (e.child, e.hierarchy, e.parent)),
             mappings=sorted(self._mappings.values(), key=lambda m: (m.source, m.target, m.relation.rank)),
             report=self.report,
             inputs=self._inputs,
