@@ -107,6 +107,17 @@ def test_newest_release_decides_the_parents_in_a_hierarchy(make_map, newest_firs
     assert counts["parent links replaced by a newer release of the same hierarchy"] == 1
 
 
+def test_same_spelling_in_another_language_stays_a_term_of_that_language(make_map) -> None:
+    # Alpha-ID-SE row 1|I27670|B35.0||||499|Kerion Celsi: the German term of ORPHA:499, whose
+    # English label differs only in case
+    alpha = Release(id="alpha-id-se:20191004", system="ALPHAID", name="Alpha-ID-SE", date="2019-10-04")
+    pack = [PACK, Concept("ORPHA:499", "ORPHA", "Kerion celsi", labels={"en": "Kerion celsi"},
+                          synonyms=(Term("Kerion celsi", "en"),), kind="disorder", release=PACK.id)]
+    rm = make_map(pack, [alpha, AddedTerm("ORPHA:499", Term("Kerion Celsi", "de"), alpha.id)])
+    assert rm.concept("ORPHA:499").synonyms == (Term("Kerion Celsi", "de"),)
+    assert "ORPHA:499" in [m.code for m in rm.lookup("Kerion Celsi", lang="de")]
+
+
 def test_unknown_and_invalid_codes(make_map) -> None:
     rm = make_map(_pack())
     with pytest.raises(UnknownCodeError):

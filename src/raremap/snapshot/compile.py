@@ -42,9 +42,12 @@ class _Merged:
 
     def freeze(self) -> Concept:
         # a release that renamed a code often keeps the old name as synonym; the current
-        # preferred label itself is not repeated as a synonym
-        labels = {text.casefold() for text in self.labels.values()} | {self.label.casefold()}
-        synonyms = tuple(t for t in self.synonyms if t.kind is TermKind.FSN or t.text.casefold() not in labels)
+        # preferred label of the term's own language is not repeated as a synonym (the same
+        # spelling in another language is a term of that language: German "Kerion Celsi")
+        labels = {(lang, text.casefold()) for lang, text in self.labels.items()}
+        label = self.label.casefold() if not self.labels else None  # a label of no stated language
+        synonyms = tuple(t for t in self.synonyms if t.kind is TermKind.FSN or not (
+            (t.lang, t.text.casefold()) in labels or t.text.casefold() == label))
         return Concept(
             code=self.code,
             system=self.system,
