@@ -225,6 +225,19 @@ def test_shared_who_tables_round_trip(shared) -> None:
         assert tens <= {m.target for m in shared.crosswalk(eleven, "ICD10")}, eleven
 
 
+def test_shared_who_one_category_choice_comes_first(shared) -> None:
+    cols = shared._mappings
+    chosen = {cols["source"][j]: cols["target"][j] for j in range(len(cols["source"]))
+              if (cols["qualifier"][j] or "").startswith("preferred=10To11MapToOneCategory")}
+    assert len(chosen) > 11_000
+    se = [ten for ten in chosen if shared.crosswalker._in_edition("ICD10SE", "ICD10SE:" + ten.partition(":")[2])]
+    for ten in list(chosen)[::7]:
+        assert shared.crosswalk(ten, "ICD11")[0].target == chosen[ten], ten
+    for ten in se[::7]:
+        # through the edition bridge as well: ICD10SE:Q87.4 -> LD28.01 (not LD28.00 of the multiple-categories table)
+        assert shared.crosswalk("ICD10SE:" + ten.partition(":")[2], "ICD11")[0].target == chosen[ten], ten
+
+
 def test_shared_alpha_id_inverts(shared) -> None:
     stated = [(s, t, r) for s, t, r in _stated(shared, "alpha-id-se") if s.startswith("ALPHAID:") and t.startswith("ORPHA:")]
     assert len(stated) == 7278  # every row of the 2020 sample names an ORPHA code

@@ -315,7 +315,8 @@ def test_mapping_fixture_rows_all_accounted_for() -> None:
     one = {(m.source, m.target): m for m in mappings if m.provenance.file.endswith("/10To11MapToOneCategory.txt")}
     marfan = one[("ICD10:Q87.4", "ICD11:LD28.01")]
     assert marfan.relation is Relation.UNSPECIFIED and marfan.published == "LD28.01"
-    assert marfan.qualifier == "foundation entity http://id.who.int/icd/entity/236564145; foundation map: Equivalent, distance 0"
+    assert marfan.qualifier == ("preferred=10To11MapToOneCategory; foundation entity "
+                                "http://id.who.int/icd/entity/236564145; foundation map: Equivalent, distance 0")
     assert marfan.provenance.release == release.id and marfan.provenance.position == "line 18"
     assert ("ICD10:A00.0", "ICD11:1A00&XN8P1") in one  # postcoordinated cluster kept whole
     assert ("ICD10:A06.6", "ICD11:1A36.1Y/1D03.3Z") in one
@@ -357,6 +358,17 @@ def test_mapping_fixture_icd10_concepts_and_hierarchy() -> None:
     # chapter II has no chapter row in the excerpt
     assert report.counts["who-icd10-icd11-maps: ICD-10 codes without a parent in the tables"] == 3
     assert_tree(concepts, parents, orphans=frozenset({"ICD10:C95.7", "ICD10:D10-D36", "ICD10:D37"}))
+
+
+def test_mapping_one_category_rows_are_marked_as_who_choice() -> None:
+    records, _report = run(icd11.WHO_MAPPING_READER, _mapping_files(), FIXTURES)
+    marfan = [(m.target, m.provenance.file, m.qualifier) for m in records
+              if isinstance(m, Mapping) and m.source == "ICD10:Q87.4"]
+    preferred = [(t, f) for t, f, q in marfan if q.startswith("preferred=")]
+    assert preferred == [("ICD11:LD28.01", "mapping_2024-01/10To11MapToOneCategory.txt")]
+    assert len(marfan) == 4  # + LD28.00, LD28.01, LD28.0Z of the multiple-categories table
+    back = {m.source: m.qualifier for m in records if isinstance(m, Mapping) and m.target == "ICD10:Q87.4"}
+    assert back == {"ICD11:LD28.00": "preferred=11To10MapToOneCategory", "ICD11:LD28.01": "preferred=11To10MapToOneCategory"}
 
 
 def test_mapping_without_foundation_table(tmp_path: Path) -> None:
@@ -497,6 +509,6 @@ def test_mapping_to_a_bare_extension_code_is_kept() -> None:
         ("ICD11:XN3NM", "10To11MapToMultipleCategories.txt")]
     assert all(m.relation is Relation.UNSPECIFIED and "extension code: never coded alone" in m.qualifier for m in b95)
     one = next(m for m in b95 if m.provenance.file.endswith("/10To11MapToOneCategory.txt"))
-    assert one.qualifier == ("extension code: never coded alone; foundation entity http://id.who.int/icd/entity/777702149; "
+    assert one.qualifier == ("preferred=10To11MapToOneCategory; extension code: never coded alone; foundation entity http://id.who.int/icd/entity/777702149; "
                              "foundation map: Subclass, distance -1")
     assert not any("extension code" in m.qualifier for m in mappings if m.source != "ICD10:B95")

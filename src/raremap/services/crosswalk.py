@@ -615,10 +615,18 @@ def _validated(statements: list[Mapping]) -> bool | None:
     return None
 
 
+def _preferred(m: Mapping) -> bool:
+    """The statement behind ``m`` is the one its source picks among several (``preferred=`` in
+    its qualifier, e.g. WHO's one-category ICD-10 ⇄ ICD-11 table), read in its own direction."""
+    if m.basis == STATED:
+        return "preferred=" in m.qualifier
+    return any(s.basis == STATED and "preferred=" in s.qualifier for s in m.steps)
+
+
 def sort_key(m: Mapping) -> tuple:
-    """Best first: relation, validated, directness, path length, basis, target."""
+    """Best first: relation, validated, directness, the source's own pick, path length, basis, target."""
     derived = 0 if m.basis in (STATED, INVERSE, "") else (1 if m.basis in (EDITION, REPLACEMENT) else 2)
-    return (m.relation.rank, 0 if m.validated else 1, m.icd_relation is None, derived, len(m.via),
+    return (m.relation.rank, 0 if m.validated else 1, m.icd_relation is None, derived, not _preferred(m), len(m.via),
             _BASIS_ORDER.get(m.basis, 9), m.target)
 
 

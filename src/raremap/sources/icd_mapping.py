@@ -17,6 +17,8 @@ What the reader emits:
   is WHO's only ICD-11 counterpart of such an ICD-10 category and is kept, with the qualifier
   ``extension code: never coded alone``. Rows with a block, chapter or ``No Mapping`` on either
   side are skipped and counted with the reason.
+* The one-category tables give WHO's single choice for a code; those mappings carry the
+  qualifier item ``preferred=<table>`` (``rm.crosswalk`` ranks them first among equals).
 * The foundation table maps to Foundation entities, which are not MMS codes (many lie below the
   MMS shoreline), so it yields no mappings of its own. Its statement is attached to the
   ``10To11MapToOneCategory`` mapping of the same ICD-10 code as qualifier text, when both name
@@ -54,6 +56,7 @@ TABLES = (FOUNDATION, ONE, MULTIPLE, BACK)  # reading order: the foundation tabl
 _TABLE_BY_LOWER = {t.lower(): t for t in TABLES}
 _NAME = re.compile(r"^(?P<table>" + "|".join(TABLES) + r")(?P<rest>[_.-][^/]*)?\.txt$", re.I)
 
+PREFERRED = "preferred"  # qualifier item: the target the source itself picks among several
 LICENCE = "CC BY-ND 3.0 IGO (WHO licence for ICD-11; not restated in the release files)"
 ICD10 = System.ICD10.value
 ICD11 = System.ICD11.value
@@ -268,6 +271,7 @@ class _Run:
         if uri.startswith("http"):
             qualifier.append(f"foundation entity {uri}")
         if table == ONE:
+            qualifier.insert(0, f"{PREFERRED}={ONE}")
             statement = self._foundation_statement(code10, uri)
             if statement:
                 qualifier.append(statement)
@@ -319,9 +323,12 @@ class _Run:
             report.skip(display, position, f"ICD-10 side is a {shape}, not a category")
             return
         report.count(f"{self.reader}: {table} mappings")
+        qualifier = [f"{PREFERRED}={BACK}"]
+        if ICD11_EXTENSION.match(code11.split(":", 1)[1]):
+            qualifier.append(EXTENSION_NOTE)
         yield Mapping(source=code11, target=code10, relation=Relation.UNSPECIFIED,
                       provenance=Provenance(self.release.id, display, position), published=raw10,
-                      qualifier=EXTENSION_NOTE if ICD11_EXTENSION.match(code11.split(":", 1)[1]) else "")
+                      qualifier="; ".join(qualifier))
 
     def leftovers(self) -> None:
         for row in self.foundation.values():
