@@ -445,3 +445,18 @@ def test_complete_every_word_typed_ahead(rm):
     # a word followed by a space is whole: "fibros " is no prefix of "fibrosis", only a near match
     assert [m.match for m in rm.complete("cyst fibros ") if m.code == "ORPHA:586"] == ["fuzzy"]
     assert [m.match for m in rm.complete("cyst fibros") if m.code == "ORPHA:586"] == ["prefix"]
+
+
+def test_rare_word_outweighs_common_word_across_languages(make_map):
+    """An English name looked up among Swedish titles: the name holding the rare word wins over
+    names holding only the common one (real ICD-10-SE 2022 titles, some of them English)."""
+    rm = make_map([ICD10SE,
+                   icd10se("ICD10SE:E75.2A", "Gauchers sjukdom"),
+                   icd10se("ICD10SE:B08.4", "Hand, foot and mouth disease"),
+                   icd10se("ICD10SE:E71.0", "Maple-syrup-urine disease [MSUD]"),
+                   icd10se("ICD10SE:N73", "Pelvic inflammatory disease [PID]"),
+                   icd10se("ICD10SE:A98.2", "Kyasanur Forest disease"),
+                   icd10se("ICD10SE:I67", "Cerebrovaskulär sjukdom"),
+                   icd10se("ICD10SE:E75.2F", "Fabry-Andersons sjukdom")])
+    assert rm.lookup("Gaucher disease")[0].code == "ICD10SE:E75.2A"
+    assert rm.lookup("Fabrys sjukdom")[0].code == "ICD10SE:E75.2F"

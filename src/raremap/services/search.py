@@ -54,6 +54,8 @@ SIMILAR_POOL = 24  # vocabulary words scored against a misspelt word ...
 SIMILAR_MAX = 1  # ... of which the closest stands for it (alternatives would count twice)
 SIMILAR_MIN = 70.0  # ... when at least this similar
 FUZZY_CUTOFF = 30.0
+COVERAGE_FLOOR = 0.6  # score factor of a name holding none of the query's words (1.0: all of them)
+SPELT_ALIKE = 80.0  # a word of a name this similar to a word of the query counts as holding it
 PREFIX_BUDGET = 8_000  # postings entries read for the completions of the rarest word typed
 _SMALL_RANGE = 4096  # a key range up to this size is sorted directly
 
@@ -276,10 +278,15 @@ class SearchIndex:
         if not new:
             return 0.0
         norms = self._norms.texts(new)
-        scores = similarity(q, norms).tolist()
+        scores = similarity(q, norms)
         qs = q + " "
+        if " " in q:  # a name equal to or starting with the query holds all its words
+            fuzzy = [i for i, norm in enumerate(norms) if not norm.startswith(qs) and norm != q]
+            if fuzzy:
+                cover = self._coverage(q, [norms[i] for i in fuzzy])
+                scores[fuzzy] *= COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * cover
         best = 0.0
-        for row, norm, score in zip(new, norms, scores):
+        for row, norm, score in zip(new, norms, scores.tolist()):
             if norm == q:
                 found[row] = (_KIND_TIER.get(int(self._kind[row]), _SYNONYM), 100.0)
             elif norm.startswith(qs):
@@ -288,6 +295,30 @@ class SearchIndex:
                 found[row] = (_FUZZY, score)
                 best = max(best, score)
         return best
+
+    def _coverage(self, q: str, norms: list[str]) -> np.ndarray:
+        """Share of the query's words (weighted by inverse document frequency) that each name
+        holds, exactly or spelt alike: the rare word ("Gaucher") counts for more than the
+        common one ("disease"), so "Gauchers sjukdom" covers "Gaucher disease" better than
+        "Hand, foot and mouth disease" does. Numbers and the word they number ("type 2") are
+        left out: a name numbering something else is judged by :func:`similarity`."""
+        typed = q.split()
+        numbered = {i for i, w in enumerate(typed) if w.isdigit()}
+        words = list(dict.fromkeys(w for i, w in enumerate(typed) if i not in numbered and i + 1 not in numbered))
+        if not words:
+            return np.ones(len(norms), np.float32)
+        rows = self._vocab_rows(words)
+        df = np.where(rows >= 0, self._tok_off[rows + 1] - self._tok_off[rows], 1)
+        weight = np.log2(1.0 + self.size / np.maximum(df, 1))
+        vocab: dict[str, int] = {}
+        ids: list[int] = []  # the words of every name, one name after the other
+        starts: list[int] = []
+        for norm in norms:
+            starts.append(len(ids))
+            ids.extend(vocab.setdefault(w, len(vocab)) for w in norm.split())
+        near = process.cdist(words, list(vocab), scorer=fuzz.ratio, dtype=np.float32) >= SPELT_ALIKE
+        held = np.maximum.reduceat(near[:, ids].T.view(np.uint8), starts, axis=0)  # names × query words
+        return (held @ weight) / weight.sum()
 
     def complete(self, prefix: str, flt: _Filter, limit: int = 10) -> list[Hit]:
         """Completions of a name being typed: names starting with ``prefix`` (short, preferred
