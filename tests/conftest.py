@@ -28,11 +28,11 @@ def make_map(tmp_path: Path):
 
     made = []
 
-    def make(*streams, partial: tuple[int, ...] = ()) -> RareMap:
+    def make(*streams, partial: tuple[int, ...] = (), complete: tuple[int, ...] = ()) -> RareMap:
         made.append(1)
         compiler = Compiler()
         for i, records in enumerate(streams):
-            compiler.add(records, partial=i in partial, reader=f"test{i}")
+            compiler.add(records, partial=i in partial, complete=i in complete, reader=f"test{i}")
         compiled = compiler.compile()
         path = snapshot.write(compiled, tmp_path / f"snapshot{len(made)}", extra_tables=build_indexes(compiled))
         return RareMap(snapshot.read(path))

@@ -70,6 +70,27 @@ def test_partial_reader_never_decides_status(make_map) -> None:
     assert c.attributes["preferential_parent"] == "ORPHA:98006"
 
 
+def test_code_missing_from_the_newest_complete_release_is_inactive(make_map) -> None:
+    # the 2021 MasterFile names ORPHA:398980; the 2023 pack, which lists every code (obsolete
+    # ones too), does not
+    masterfile = Release(id="orphanet-masterfile:2021-07-01", system="ORPHA", name="MasterFile", date="2021-07-01")
+    gone = Concept("ORPHA:398980", "ORPHA", "Primary peritoneal serous/papillary carcinoma",
+                   labels={"en": "Primary peritoneal serous/papillary carcinoma"}, release=masterfile.id)
+    kept = Concept("ORPHA:166024", "ORPHA", OLD.label, release=masterfile.id)
+    rm = make_map(_pack(), [masterfile, gone, kept], partial=(1,), complete=(0,))
+    c = rm.concept("ORPHA:398980")
+    assert c.status is Status.INACTIVE and c.attributes["absent_from"] == PACK.id
+    assert rm.concept("ORPHA:166024").status is Status.ACTIVE
+    counts = rm.snapshot.manifest["report"]["counts"]
+    assert counts[f"codes absent from {PACK.id} (newest complete release): marked inactive"] == 1
+    # without a complete release nothing is retired
+    assert make_map(_pack(), [masterfile, gone], partial=(1,)).concept("ORPHA:398980").status is Status.ACTIVE
+    # a release newer than the complete one may add codes
+    newer = Release(id="orphanet-product1:2025-12-09", system="ORPHA", name="product1", date="2025-12-09")
+    added = Concept("ORPHA:398980", "ORPHA", gone.label, release=newer.id)
+    assert make_map(_pack(), [newer, added], complete=(0,)).concept("ORPHA:398980").status is Status.ACTIVE
+
+
 def test_added_terms_join_their_concept(make_map) -> None:
     rm = make_map(_pack(), [Release("alpha-id-se:2019-10-04", "ALPHAID", "Alpha-ID-SE"),
                             AddedTerm("ORPHA:166024", Term("Multiple epiphysäre Dysplasie Typ Al-Gazali", "de", TermKind.INDEX)),

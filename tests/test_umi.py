@@ -101,6 +101,28 @@ def test_inactive_code_is_assessed_as_its_replacement(rm) -> None:
     assert a.code == "ORPHA:284963" and "deprecated" in a.reason["en"] and "avvecklad" in a.reason["sv"]
 
 
+def test_inactive_code_without_replacement_is_never_recommended(make_map) -> None:
+    # 2023 pack: ORPHA:1136 is obsolete and only "Referred to" ORPHA:93969; the 2021 MasterFile
+    # still maps it to Q07.0
+    from raremap.model import Concept, Release, Replacement, Status
+
+    pack = Release(id="orphanet-nomenclature:2023-06-21", system="ORPHA", name="pack", date="2023-06-21")
+    records = [pack,
+               Concept("ORPHA:1136", "ORPHA", "Arnold-Chiari malformation type II", labels={"en": "Arnold-Chiari malformation type II"},
+                       status=Status.OBSOLETE, replaced_by=(Replacement("ORPHA:93969", "referred_to"),), kind="disorder",
+                       release=pack.id),
+               Concept("ORPHA:93969", "ORPHA", "Open spinal dysraphism with a myelomeningocele",
+                       labels={"en": "Open spinal dysraphism with a myelomeningocele"}, kind="disorder", release=pack.id)]
+    masterfile = Release(id="orphanet-masterfile:2021-07-01", system="ORPHA", name="MasterFile", date="2021-07-01")
+    mapped = [masterfile, Mapping("ORPHA:1136", "ICD10:Q07.0", Relation.UNSPECIFIED, published="Q07.0", provenance=Provenance(
+        masterfile.id, "ORPHAnomenclature_MasterFile_en_2021-07-01.xlsx", "row 2047"))]
+    a = make_map(records, mapped, partial=(1,)).umi("ORPHA:1136")
+    assert a.code == "ORPHA:1136" and a.recommended == ()
+    assert "do not record it" in a.reason["en"] and "ORPHA:93969" in a.reason["en"]
+    assert "ange den inte" in a.reason["sv"] and "ORPHA:93969" in a.reason["sv"]
+    assert "Record ORPHA:1136" not in a.reason["en"]
+
+
 def test_code_without_rare_diseases(make_map) -> None:
     rm = make_map(orphanet(), [ICD10SE, *[r for r in everything()[1][1:]]])
     a = rm.umi("ICD10SE:Q87")

@@ -55,7 +55,8 @@ class UmiAssessment:
     or several rare diseases. ``query`` is the code as asked (canonical). ``icd10`` holds WHO
     ICD-10 codes as Orphanet maps them; ``icd10se``/``icd11``/``snomed`` the candidates in those
     systems with their relations (hierarchy fallbacks marked ``basis="hierarchy"``).
-    ``recommended`` lists, in order, the codes UMI should carry; ``reason`` says why, in
+    ``recommended`` lists, in order, the codes UMI should carry (none for an inactive code
+    without replacement: the reason names what Orphanet refers to); ``reason`` says why, in
     Swedish (``"sv"``) and English (``"en"``). For a code other than ORPHA, ``covers`` holds
     the rare diseases it maps to and ``specific_to`` those for which it is the own code.
     """
@@ -180,6 +181,7 @@ class Assessor:
             pre_sv.append(f"{query} mappas till {orpha}.")
         concept = self._concept(orpha)
         assessed = orpha
+        retired: tuple[str, ...] | None = None  # an inactive code without replacement: the codes it refers to
         if concept is not None and not concept.active:
             strong = [r.target for r in concept.replaced_by if r.strong]
             status_sv = _STATUS_SV.get(concept.status, "inaktiv")
@@ -188,6 +190,7 @@ class Assessor:
                 pre_en.append(f"{orpha} is {concept.status}; assessed as its replacement {assessed}.")
                 pre_sv.append(f"{orpha} är {status_sv}; bedöms som ersättaren {assessed}.")
             else:
+                retired = tuple(r.target for r in concept.replaced_by)
                 pre_en.append(f"{orpha} is {concept.status} and has no replacement.")
                 pre_sv.append(f"{orpha} är {status_sv} och saknar ersättare.")
         label = self._label(assessed)
@@ -236,10 +239,11 @@ class Assessor:
             else:
                 en = f"No ICD-10 code is known for {name} in the loaded releases."
                 sv = f"Ingen ICD-10-kod är känd för {name} i de inlästa utgåvorna."
-            en += f" Record {assessed}{sct_en} in the attention information"
-            sv += f" Ange {assessed}{sct_sv} i uppmärksamhetsinformationen"
-            en += f"; ICD-10-SE {se} alone does not identify the disease." if se else "."
-            sv += f"; ICD-10-SE {se} ensam identifierar inte sjukdomen." if se else "."
+            if retired is None:
+                en += f" Record {assessed}{sct_en} in the attention information"
+                sv += f" Ange {assessed}{sct_sv} i uppmärksamhetsinformationen"
+                en += f"; ICD-10-SE {se} alone does not identify the disease." if se else "."
+                sv += f"; ICD-10-SE {se} ensam identifierar inte sjukdomen." if se else "."
         subdivided = [(m.target, subs) for m in icd10se if (subs := self.cw.subdivisions(m.target))
                       and m.relation is not Relation.RELATED]
         for target, subs in subdivided[:3]:
@@ -256,6 +260,14 @@ class Assessor:
         elif icd11:
             en += f" In ICD-11 it maps to {_describe(icd11, 0)}, not as its own code."
             sv += f" I ICD-11 mappas den till {_describe(icd11, 1)}, inte som egen kod."
+        if retired is not None:
+            # an inactive code is never what a record should carry
+            recommended = ()
+            refers = _list(list(retired))
+            en += (f" {orpha} is no longer a current Orphanet code: do not record it; choose a current code"
+                   f"{f' (Orphanet refers to {refers})' if retired else ''}.")
+            sv += (f" {orpha} är inte längre en aktuell Orphanet-kod: ange den inte; välj en aktuell kod"
+                   f"{f' (Orphanet hänvisar till {refers})' if retired else ''}.")
         return UmiAssessment(
             code=assessed, label=label, query=query, specific_icd10=specific10, specific_icd11=specific11,
             needs_attention=not specific10, icd10=icd10, icd10se=icd10se, icd11=icd11, snomed=snomed,

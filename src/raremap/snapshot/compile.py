@@ -88,14 +88,21 @@ class Compiler:
         self._superseded_edges = 0
         self._mappings: dict[tuple[object, ...], Mapping] = {}
         self._added: list[AddedTerm] = []
+        # system -> (date, release id, codes listed) of the newest release listing all its codes
+        self._complete: dict[str, tuple[str, str, set[str]]] = {}
         self._inputs: list[dict[str, str]] = []
 
-    def add(self, records: Iterable[Record], *, partial: bool = False, reader: str = "") -> None:
-        """Consume the record stream of one reader input."""
+    def add(self, records: Iterable[Record], *, partial: bool = False, complete: bool = False,
+            reader: str = "") -> None:
+        """Consume the record stream of one reader input (``partial``/``complete``: see
+        :class:`~raremap.sources.base.ReleaseReader`)."""
         release: Release | None = None
+        listed: set[str] | None = None
         for record in records:
             if isinstance(record, Concept):
                 self._add_concept(record, partial)
+                if listed is not None:
+                    listed.add(record.code)
             elif isinstance(record, Edge):
                 self._add_edge(record)
             elif isinstance(record, Mapping):
@@ -108,6 +115,10 @@ class Compiler:
                 release = record
                 self._releases[record.id] = record
                 self._dates[record.id] = record.date or ""
+                held = self._complete.get(record.system)
+                if complete and (held is None or (record.date or "") > held[0]):
+                    listed = set()
+                    self._complete[record.system] = (record.date or "", record.id, listed)
                 for f in record.files:
                     self._inputs.append({"reader": reader, "path": f.path, "sha256": f.sha256, "size": str(f.size), "release": record.id})
         if release is not None:
@@ -156,7 +167,22 @@ class Compiler:
             if decides or key not in merged.attributes:
                 merged.attributes[key] = value
 
+    def _retire_unlisted(self) -> None:
+        """A code that only releases older than the newest complete one of its system name, and
+        that one lacks, has left the terminology: inactive, with ``absent_from`` naming it (the
+        2021 MasterFile's ORPHA:398980 is not in the 2023 pack, which lists obsolete codes too)."""
+        for system, (date, release, listed) in self._complete.items():
+            for code, merged in self._concepts.items():
+                if merged.system != system or code in listed:
+                    continue
+                if (merged.rank if merged.rank and merged.rank != "0" else self._dates.get(merged.release, "")) >= date:
+                    continue
+                merged.status = Status.INACTIVE
+                merged.attributes["absent_from"] = release
+                self.report.count(f"codes absent from {release} (newest complete release): marked inactive")
+
     def compile(self) -> Compiled:
+        self._retire_unlisted()
         for added in self._added:
             merged = self._concepts.get(added.code)
             if merged is None:
@@ -200,7 +226,8 @@ def compile_inputs(
         label = f"{reader.name}: {', '.join(f.name for f in files[:3])}{' …' if len(files) > 3 else ''}"
         ctx = ReadContext(root=root, report=report, bundled_sample=bundled_sample)
         records = _checked(reader.read(files, ctx), label, progress)
-        compiler.add(records, partial=getattr(reader, "partial", False), reader=reader.name)
+        compiler.add(records, partial=getattr(reader, "partial", False), complete=getattr(reader, "complete", False),
+                     reader=reader.name)
     return compiler.compile()
 
 

@@ -80,7 +80,13 @@ class ReadContext:
 
 
 class ReleaseReader(Protocol):
-    """One release format."""
+    """One release format.
+
+    Optional class attributes the compiler reads: ``partial = True`` (the format states no
+    status, kind or preferred label: it never decides them), ``complete = True`` (a release
+    lists every code of its system, active or not: a code an older release named that the
+    newest complete one lacks is no longer in the terminology).
+    """
 
     name: str
 

@@ -77,6 +77,7 @@ class _JdborReader:
     per_file: bool  # one input per file, else one input per (folder, language, year)
     partial: bool = False
     extra: tuple[re.Pattern[str], ...] = ()  # companion files grouped with the main ones
+    complete: bool = False  # lists every ORPHA code, active or not (the pack's nomenclature)
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         groups: dict[tuple[object, ...], list[Path]] = {}
@@ -293,6 +294,7 @@ def _preferential_parent(elem: Element, lang: str, release: str, file: str, ctx:
 
 NOMENCLATURE = DisorderListReader(
     "orphanet-nomenclature", "Orphanet nomenclature pack for coding", _NOMENCLATURE, per_file=False, extra=_ICD_MAPPING,
+    complete=True,
 )
 PRODUCT1 = DisorderListReader(
     "orphanet-product1", "Orphadata product1: rare diseases and alignment with terminologies", _PRODUCT1, per_file=True,
