@@ -334,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         b1, b10, btimes = run_ours(base, bq)
         base_times += btimes
         rows.append([name, len(qs), f"{r1:.3f}", f"{r10:.3f}", len(bq), f"{b1:.3f}", f"{b10:.3f}",
-                     ms(statistics.median(times)), ms(statistics.median(btimes))])
+                     ms(statistics.median(times)), median_ms(btimes)])
     print_table(f"Quality on {args.shared} ({tables['search_terms'].num_rows} names)",
                 ["set", "n", "R@1", "R@10", "n base", "base R@1", "base R@10", "p50 ms", "base p50 ms"], rows)
 
@@ -349,11 +349,16 @@ def main(argv: Sequence[str] | None = None) -> None:
                  "complete 2-3 letters p50 ms", "baseline p50 ms", "speed-up (p50)", "speed-up (mean)"], speed_rows)
 
 
+def median_ms(values: list[float]) -> str:
+    """Median in ms, or "-" when nothing was timed (--baseline-queries 0)."""
+    return ms(statistics.median(values)) if values else "-"
+
+
 def speed_row(label: str, names: int, times: list[float], ctimes: list[float], prefixes: list[str], base: list[float]) -> list[object]:
     short = [t for t, p in zip(ctimes, prefixes) if len(p) <= 3]
+    speedup = (f"{statistics.median(base) / statistics.median(times):.0f}x", f"{statistics.mean(base) / statistics.mean(times):.0f}x") if base else ("-", "-")
     return [label, names, ms(statistics.median(times)), ms(percentile(times, 99)), ms(statistics.median(ctimes)),
-            ms(percentile(ctimes, 99)), ms(statistics.median(short)), ms(statistics.median(base)),
-            f"{statistics.median(base) / statistics.median(times):.0f}x", f"{statistics.mean(base) / statistics.mean(times):.0f}x"]
+            ms(percentile(ctimes, 99)), median_ms(short), median_ms(base), *speedup]
 
 
 def synthetic_run(concepts: list[Concept], codes: list[str], sets: dict[str, list[Query]], held: list[Query],
