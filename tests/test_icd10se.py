@@ -165,7 +165,14 @@ def test_ksh97p_real_terms(shared_data: Path, inera):
     assert records[0].id.startswith("ksh97p:unversioned-")
     assert not report.skipped
     terms = [r for r in records if isinstance(r, AddedTerm)]
-    assert all(t.term.lang == "sv" and t.term.kind is TermKind.INDEX for t in terms)
+    assert all(t.term.lang == "sv" for t in terms)
+    # an aggregate's terms are grouped terms of its category (G98-P gathers "Spinal
+    # muskelatrofi", which ICD-10-SE codes G12); a code's own terms are index terms
+    kinds = {(t.code, t.term.text): t.term.kind for t in terms}
+    assert kinds[("ICD10SE:G98", "Spinal muskelatrofi")] is TermKind.GROUPED
+    assert kinds[("ICD10SE:A02", "Salmonellos")] is TermKind.GROUPED
+    assert kinds[("ICD10SE:A04.5", "Campylobacterenterit")] is TermKind.INDEX
+
     by_code: dict[str, set[str]] = {}
     for t in terms:
         by_code.setdefault(t.code, set()).add(t.term.text)

@@ -437,6 +437,22 @@ def test_clinician_and_researcher_queries_on_shared_data(shared_map):
     assert shared_map.lookup("CF")[0].code == "ORPHA:586"
 
 
+def test_grouped_term_ranks_after_the_names_of_the_diagnosis(make_map):
+    # KSH97-P files "Spinal muskelatrofi" under the aggregate G98-P (on category G98); ICD-10-SE
+    # codes the disease G12
+    grouped = Concept("ICD10SE:G98", "ICD10SE", "Andra sjukdomar i nervsystemet som ej klassificeras på annat ställe",
+                      {"sv": "Andra sjukdomar i nervsystemet som ej klassificeras på annat ställe"},
+                      (Term("Spinal muskelatrofi", "sv", TermKind.GROUPED),), release=ICD10SE.id)
+    rm = make_map([ICD10SE, grouped, icd10se("ICD10SE:G12", "Spinal muskelatrofi och besläktade syndrom"),
+                   icd10se("ICD10SE:G12.9", "Spinal muskelatrofi, ospecificerad")])
+    found = rm.lookup("spinal muskelatrofi")
+    assert codes(found)[:2] == ["ICD10SE:G12.9", "ICD10SE:G12"]
+    assert (found[2].code, found[2].match, found[2].matched_term) == ("ICD10SE:G98", "grouped", "Spinal muskelatrofi")
+    # where nothing else names it, the grouped term still finds the code it sits on
+    assert codes(make_map([ICD10SE, grouped]).lookup("spinal muskelatrofi")) == ["ICD10SE:G98"]
+    assert codes(rm.complete("spinal musk"))[:2] == ["ICD10SE:G12.9", "ICD10SE:G12"]
+
+
 def test_complete_every_word_typed_ahead(rm):
     """While coding, each word is typed only in part: "cyst fib" is "Cystic fibrosis"."""
     assert set(codes(rm.complete("cyst fib"))[:2]) == {"ORPHA:586", "ICD11:CA25"}

@@ -31,6 +31,10 @@ class TermKind(StrEnum):
     ABBREVIATION = "abbreviation"
     FSN = "fsn"  # SNOMED CT fully specified name
     INDEX = "index"  # index entry from another publisher (Alpha-ID-SE, KSH97-P)
+    # a diagnosis a grouping code gathers, placed on the category that holds the grouping code
+    # (a KSH97-P primary-care aggregate such as G98-P also gathers diagnoses ICD-10-SE codes
+    # elsewhere: "Spinal muskelatrofi" is G12, not G98): weak evidence for lookup
+    GROUPED = "grouped"
 
 
 class Relation(StrEnum):
@@ -238,7 +242,7 @@ class Match:
     system: str
     status: Status = Status.ACTIVE
     replaced_by: tuple[str, ...] = ()
-    match: str = ""  # how the name matched: exact, synonym, abbreviation, prefix, fuzzy
+    match: str = ""  # how the name matched: exact, synonym, abbreviation, prefix, grouped, fuzzy
     matched_lang: str = ""  # language of matched_term ("" when the release states none)
 
 

@@ -8,7 +8,7 @@ from ..snapshot.compile import Compiled
 from .search_index import build_search_tables, concept_terms
 
 # Bump when the layout of an index table changes: cached snapshots are then rebuilt, not misread.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 
 
 def build_indexes(compiled: Compiled) -> dict[str, pa.Table]:

@@ -32,8 +32,8 @@ import pyarrow as pa
 from ..model import Concept, TermKind
 from .textnorm import normalise, permutation_key, strip_brackets
 
-PREFERRED, SYNONYM, ABBREVIATION = 0, 1, 2
-KIND_NAMES = ("preferred", "synonym", "abbreviation")
+PREFERRED, SYNONYM, ABBREVIATION, GROUPED = 0, 1, 2, 3
+KIND_NAMES = ("preferred", "synonym", "abbreviation", "grouped")
 PREFIX_TOP = 256  # terms kept per precomputed prefix
 PREFIX_MIN = 2048  # a prefix shared by at least this many terms gets a precomputed list
 
@@ -73,6 +73,8 @@ def _kind(kind: TermKind, text: str) -> int:
     index term) is an abbreviation."""
     if kind is TermKind.PREFERRED:
         return PREFERRED
+    if kind is TermKind.GROUPED:
+        return GROUPED
     if kind is TermKind.ABBREVIATION or is_acronym(text):
         return ABBREVIATION
     return SYNONYM
@@ -220,10 +222,10 @@ def _perm_table(norms: list[str]) -> pa.Table:
 
 def _completion_rank(norms: list[str], kind: np.ndarray, active: np.ndarray, demoted: np.ndarray) -> np.ndarray:
     """Static order for completion: diagnoses before ICD-11 extension codes, full names before
-    abbreviations, short names first, preferred before synonyms, active first; rows are
+    abbreviations and grouped terms, short names first, preferred before synonyms, active first; rows are
     already sorted by name, which breaks the remaining ties."""
     lengths = np.fromiter((len(s) for s in norms), np.int32, len(norms))
-    order = np.lexsort((np.arange(len(norms)), ~active, kind, lengths, kind == ABBREVIATION, demoted))
+    order = np.lexsort((np.arange(len(norms)), ~active, kind, lengths, kind >= ABBREVIATION, demoted))
     rank = np.empty(len(norms), np.int32)
     rank[order] = np.arange(len(norms), dtype=np.int32)
     return rank

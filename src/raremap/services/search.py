@@ -33,14 +33,16 @@ import pyarrow as pa
 from rapidfuzz import fuzz, process
 
 from ..errors import SnapshotError
-from ..indexes.search_index import ABBREVIATION, PREFERRED, text_hash
+from ..indexes.search_index import ABBREVIATION, GROUPED, PREFERRED, text_hash
 from ..indexes.textnorm import gram_keys, normalise, permutation_key
 
 __all__ = ["ConceptRows", "Hit", "SearchIndex", "TIERS", "similarity"]
 
-TIERS = ("exact", "synonym", "abbreviation", "prefix", "fuzzy")
-_EXACT, _SYNONYM, _ABBREVIATION, _PREFIX, _FUZZY = range(5)
-_KIND_TIER = {PREFERRED: _EXACT, ABBREVIATION: _ABBREVIATION}
+TIERS = ("exact", "synonym", "abbreviation", "prefix", "grouped", "fuzzy")
+_EXACT, _SYNONYM, _ABBREVIATION, _PREFIX, _GROUPED, _FUZZY = range(6)
+# a grouped term (a diagnosis a grouping code gathers) matched exactly ranks after every name
+# starting with the query: the code it sits on may not be the diagnosis' own
+_KIND_TIER = {PREFERRED: _EXACT, ABBREVIATION: _ABBREVIATION, GROUPED: _GROUPED}
 
 MAX_QUERY = 256  # characters of a query that are looked at
 GRAM_BUDGET = 4_000  # postings entries read per query for trigram candidates

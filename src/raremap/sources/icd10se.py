@@ -537,7 +537,9 @@ def ksh97p_target(code: str) -> tuple[str, bool] | None:
     ``A00-`` is category A00 itself. ``A02-P`` and ``I832P`` are KSH97-P primary-care
     aggregates: they are placed at an ICD-10-SE code but may cover its siblings (``I832P``
     "Varicer i nedre extremiteterna med bensår" spans I83.0 and I83.2), so their terms go to
-    the enclosing 3-character category, which always contains the aggregate's code. Any other
+    the enclosing 3-character category, which always contains the aggregate's code, as
+    :attr:`TermKind.GROUPED` terms (an aggregate may gather diagnoses of other categories too:
+    G98-P holds "Spinal muskelatrofi", which ICD-10-SE codes G12). Any other
     4- or 5-character code (``A045``, ``F438A``) is the ICD-10-SE code itself. A 5th character
     ``P`` is read as the KSH97-P aggregate mark, never as a fördjupningskod letter.
     """
@@ -596,7 +598,8 @@ class Ksh97pReader:
                     continue
                 seen.add((target[0], text.casefold()))
                 ctx.report.count(f"{self.name}: terms")
-                yield AddedTerm(target[0], Term(text, "sv", TermKind.INDEX), release.id)
+                kind = TermKind.GROUPED if target[1] else TermKind.INDEX
+                yield AddedTerm(target[0], Term(text, "sv", kind), release.id)
             _require_rows(name, rows, valid)
 
 
