@@ -459,3 +459,17 @@ def test_bundled_sample_ordo_matches_bundled_product1() -> None:
     shared = set(from_xml) & set(from_owl)
     assert shared and len(shared) == len(from_owl)
     assert {c: _comparable_concept(from_owl[c]) for c in shared} == {c: _comparable_concept(from_xml[c]) for c in shared}
+
+
+@pytest.mark.parametrize(("notes", "expected"), [
+    (["- NTBT (ORPHA code's Narrower Term maps to a Broader Term).\n- Attributed (The ICD10 code is attributed by Orphanet)."],
+     (Relation.NARROWER, IcdRelation.ATTRIBUTED)),
+    (["- bTNT (ORPHA code's Broader Term maps to a Narrower Term).\n- Specific code (The ORPHA code has its own code in the ICD10)."],
+     (Relation.BROADER, IcdRelation.SPECIFIC)),
+    (["E (Exact mapping: the two concepts are equivalent)"], (Relation.EXACT, None)),
+    ([], (Relation.UNSPECIFIED, None)),
+])
+def test_eco_annotation_tokens_in_any_letter_case(notes, expected):
+    from raremap.sources.ordo import _annotation
+
+    assert _annotation(notes) == expected

@@ -213,6 +213,9 @@ def test_translated_labels_are_read_through_their_ids(shared_data, tmp_path):
     ('<R><Name lang="en">ND (not yet decided/unable to decide)</Name></R>', Relation.UNDECIDED),
     ('<R><Name lang="en">E (exact mapping (the terms and the concepts are equivalent))</Name></R>', Relation.EXACT),
     ('<R id="21527"><Name lang="de">Genaues Mapping (der Begriff und das Konzept ist äquivalent)</Name></R>', Relation.EXACT),
+    # the letter case Orphanet's own mapping documentation uses (nTBT / bTNT)
+    ("<R><Name lang=\"en\">nTBT ORPHA code's Narrower Term maps to a Broader Term</Name></R>", Relation.NARROWER),
+    ("<R><Name lang=\"en\">bTNT ORPHA code's Broader Term maps to a Narrower Term</Name></R>", Relation.BROADER),
     ('<R/>', Relation.UNSPECIFIED),
     ('<R><Name lang="de">Genaues Mapping (der Begriff und das Konzept ist äquivalent)</Name></R>', None),
 ])

@@ -59,7 +59,7 @@ from ..model import (
     Concept, Edge, IcdRelation, Mapping, Provenance, Record, Relation, Release, Replacement, Status, Term, TermKind,
 )
 from .base import ReadContext, repair_text, sniff_xml_root, stem
-from .orphanet_vocab import RELATION_TOKENS, clean_definition, icd_relation_word, reference_target
+from .orphanet_vocab import clean_definition, icd_relation_word, reference_target, relation_token
 from .orphanet_xml import strip_inactive_prefix
 from .owlxml import OWL, RDFS, BlankRef, Literal, Node, iter_nodes
 
@@ -630,8 +630,8 @@ def _annotation(notes: Sequence[str]) -> tuple[Relation, IcdRelation | None]:
             if not m:
                 continue
             token = m.group(1).rstrip(".:,;")
-            if relation is None and token in RELATION_TOKENS:
-                relation = RELATION_TOKENS[token]
+            if relation is None and relation_token(token) is not None:
+                relation = relation_token(token)
             elif icd is None and icd_relation_word(token) is not None:
                 icd = icd_relation_word(token)
     return relation or Relation.UNSPECIFIED, icd

@@ -42,7 +42,7 @@ from ..codes import System
 from ..errors import InvalidCodeError
 from ..model import Concept, IcdRelation, Mapping, Provenance, Record, Relation, Replacement, Status, Term, TermKind
 from .base import ReadContext, text
-from .orphanet_vocab import RELATION_TOKENS, clean_definition, icd_relation_word, reference_target
+from .orphanet_vocab import clean_definition, icd_relation_word, reference_target, relation_token
 from .orphanet_xml import orpha, strip_inactive_prefix
 
 DEFINITION_SECTION = "16907"
@@ -247,8 +247,8 @@ def mapping_relation(elem: Element | None) -> tuple[Relation | None, str]:
         return Relation.UNSPECIFIED, ""
     label = text(elem, "Name")
     m = _LEADING_TOKEN.match(label)
-    if m and m.group(1) in RELATION_TOKENS:
-        return RELATION_TOKENS[m.group(1)], label
+    if m and (found_token := relation_token(m.group(1))) is not None:
+        return found_token, label
     found = _RELATION_IDS.get(elem.get("id", ""))
     if found is not None:
         return found, label

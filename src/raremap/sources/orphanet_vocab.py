@@ -28,6 +28,12 @@ _HTML_TAG = re.compile(r"</?(?:i|b|u|em|strong|sup|sub|br|p|span|a|ul|ol|li|div|
 _SPACES = re.compile(r"\s+")
 
 
+def relation_token(token: str) -> Relation | None:
+    """The mapping precision a label's leading token names, in any letter case (Orphanet
+    writes ``NTBT`` in products and ``nTBT`` in some documents), else None."""
+    return RELATION_TOKENS.get(token.upper())
+
+
 def icd_relation_word(word: str) -> IcdRelation | None:
     """The ICD relation a (possibly translated) label word names, e.g. ``Attributed`` → attributed."""
     word = word.casefold()
