@@ -108,3 +108,122 @@ def test_diff_of_the_2023_pack_against_an_edited_copy(shared_data, tmp_path) -> 
     renamed = next(c for c in changes if c.kind == "renamed")
     assert (renamed.old, renamed.new) == ("Marfan syndrome", "Marfan syndrome, renamed")
     assert next(c for c in changes if c.code == "ORPHA:166024").new == "obsolete"
+
+
+def test_a_translation_is_not_a_rename_and_spacing_is_flagged(make_map) -> None:
+    """The 2021 French pack against the 2023 English one: labels in no common language are not
+    compared; the 2023 pack dropped the double space of the 2021 LGMD names."""
+    old = make_map(_stream(
+        OLD,
+        Concept("ORPHA:58", "ORPHA", "Maladie d'Alexander", labels={"fr": "Maladie d'Alexander"}, release=OLD.id),
+        _c("ORPHA:119", "Beta-sarcoglycan-related  limb-girdle muscular dystrophy R4", OLD),
+        _c("ORPHA:1517", "Hypertrichotic osteochondrodysplasia, Cantu type", OLD),
+    ))
+    new = make_map(_stream(
+        NEW,
+        _c("ORPHA:58", "Alexander disease", NEW),
+        _c("ORPHA:119", "Beta-sarcoglycan-related limb-girdle muscular dystrophy R4", NEW),
+        _c("ORPHA:1517", "Cantú syndrome", NEW),
+    ))
+    assert [(c.code, c.kind, c.detail) for c in diff(old, new)] == [
+        ("ORPHA:119", "renamed", "en, spacing or case only"),
+        ("ORPHA:1517", "renamed", "en"),
+    ]
+
+
+def test_classification_level_and_an_inactive_code_that_disappears(make_map) -> None:
+    """Orphanet's 2021 log: 103919 moved from disorder to group, 370933 from group to disorder;
+    171201 was already obsolete, so leaving the release is a status change, not a retirement."""
+    old = make_map(_stream(
+        OLD,
+        _c("ORPHA:103919", "Autoimmune pancreatitis", OLD, kind="disorder"),
+        _c("ORPHA:370933", "GM3 synthase deficiency", OLD, kind="group"),
+        _c("ORPHA:171201", "High isolated anorectal malformation", OLD, kind="disorder", status=Status.OBSOLETE),
+    ))
+    new = make_map(_stream(
+        NEW,
+        _c("ORPHA:103919", "Autoimmune pancreatitis", NEW, kind="group"),
+        _c("ORPHA:370933", "GM3 synthase deficiency", NEW, kind="disorder"),
+    ))
+    found = [(c.code, c.kind, c.old, c.new) for c in diff(old, new)]
+    assert found == [
+        ("ORPHA:103919", "kind", "disorder", "group"),
+        ("ORPHA:171201", "status", "obsolete", "absent"),
+        ("ORPHA:370933", "kind", "group", "disorder"),
+    ]
+    assert summary(diff(old, new))["ORPHA"]["kind"] == 2
+    # a release that states no kind (the MasterFile) changes none
+    unstated = make_map(_stream(OLD, _c("ORPHA:103919", "Autoimmune pancreatitis", OLD)))
+    assert diff(unstated, new, codes=["ORPHA:103919"]) == []
+
+
+def test_mappings_of_codes_that_are_only_mapped(make_map) -> None:
+    """WHO 11To10 rows without the ICD-11 tabulation: ICD11:1B21.20 is a mapping source only."""
+    who = Release("who-icd10-icd11:2024-01", "ICD11", "WHO ICD-10/ICD-11 mapping", date="2024-01-21")
+    old = make_map(_stream(who, Mapping("ICD11:1B21.20", "ICD10:A31", Relation.UNSPECIFIED)))
+    new = make_map(_stream(who, Mapping("ICD11:1B21.20", "ICD10:A31.8", Relation.UNSPECIFIED)))
+    changes = diff(old, new)
+    assert [(c.code, c.system, c.kind, c.detail) for c in changes] == [
+        ("ICD11:1B21.20", "ICD11", "mapping_removed", "ICD10:A31"),
+        ("ICD11:1B21.20", "ICD11", "mapping_added", "ICD10:A31.8"),
+    ]
+    assert [c.kind for c in diff(old, new, codes=["1B21.20"])] == ["mapping_removed", "mapping_added"]
+    assert diff(old, new, systems=["ICD-11"]) == changes and diff(old, new, systems=["orpha"]) == []
+
+
+def test_codes_neither_release_knows(make_map) -> None:
+    from raremap.services.diff import scope
+
+    old = make_map(_stream(OLD, _c("ORPHA:558", "Marfan syndrome", OLD)))
+    new = make_map(_stream(NEW, _c("ORPHA:558", "Marfan syndrome", NEW)))
+    found, unknown = scope(old, new, ["Orphanet_558", "ORPHA:1", "not a code"])
+    assert found == {"ORPHA:558"} and unknown == ["ORPHA:1", "not a code"]
+
+
+def test_cli_diff_outputs(make_map, tmp_path, capsys) -> None:
+    import csv as _csv
+    import io
+    import json
+
+    from raremap.cli import main
+
+    old = make_map(_stream(
+        OLD,
+        _c("ORPHA:166068", "Pontocerebellar hypoplasia type 5", OLD),
+        _c("ORPHA:558", "Marfan syndrome", OLD),
+        Mapping("ORPHA:558", "ICD10:Q87.4", Relation.NARROWER, IcdRelation.ATTRIBUTED),
+    ))
+    new = make_map(_stream(
+        NEW,
+        _c("ORPHA:166068", "Pontocerebellar hypoplasia type 5", NEW, status=Status.DEPRECATED,
+           replaced_by=(Replacement("ORPHA:166063", "moved_to"),)),
+        _c("ORPHA:558", "Marfan syndrome", NEW),
+        Mapping("ORPHA:558", "ICD10:Q87.4", Relation.EXACT, IcdRelation.SPECIFIC),
+    ))
+    a, b = str(old.snapshot.path), str(new.snapshot.path)
+    assert main(["diff", a, b]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[:2] == [f"old: {OLD.id}", f"new: {NEW.id}"]
+    assert "active → deprecated  (moved_to ORPHA:166063)" in table[2]
+    assert "ICD10:Q87.4  (narrower/attributed → exact/specific)" in table[3]
+    assert table[-1] == "ORPHA: 1 retired, 1 mapping_relation"
+
+    assert main(["diff", a, b, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [set(d) for d in data] == [{"system", "code", "kind", "old", "new", "detail"}] * 2
+    assert main(["diff", a, b, "--csv"]) == 0
+    rows = list(_csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["code"], r["kind"]) for r in rows] == [("ORPHA:166068", "retired"), ("ORPHA:558", "mapping_relation")]
+
+    codes = tmp_path / "codes.csv"
+    codes.write_text("patient,code\n1,Orphanet_558\n2,ORPHA:99999999\n", encoding="utf-8")
+    assert main(["diff", a, b, "--codes", str(codes), "--csv"]) == 0
+    out = capsys.readouterr()
+    assert [r["code"] for r in _csv.DictReader(io.StringIO(out.out))] == ["ORPHA:558"]
+    assert "1 of the 2 codes are in neither release: ORPHA:99999999" in out.err
+
+    assert main(["diff", a, a]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "no changes"
+    with __import__("pytest").raises(SystemExit) as bad:
+        main(["diff", a, b, "--system", "nosuchsystem"])
+    assert bad.value.code == 2

@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("old", help="old release directory or snapshot")
     d.add_argument("new", help="new release directory or snapshot")
     d.add_argument("--codes", metavar="CSV", help="only these codes (first column, or a column named 'code')")
-    d.add_argument("--system", action="append", help="only this code system (repeatable)")
+    d.add_argument("--system", action="append", type=_system_arg, help="only this code system (repeatable)")
     fmt = d.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
@@ -194,20 +194,47 @@ def _diff(args: argparse.Namespace) -> int:
         return load(releases=path)
 
     codes = _read_codes(Path(args.codes)) if args.codes else None
-    changes = release_diff.diff(open_any(args.old), open_any(args.new), systems=args.system, codes=codes)
+    old, new = open_any(args.old), open_any(args.new)
+    changes = release_diff.diff(old, new, systems=args.system, codes=codes)
+    if codes is not None:
+        _, unknown = release_diff.scope(old, new, codes)
+        if unknown:  # a registry code neither release knows needs review as much as a changed one
+            shown = ", ".join(unknown[:10]) + (f" … ({len(unknown) - 10} more)" if len(unknown) > 10 else "")
+            print(f"raremap: {len(unknown)} of the {len(codes)} codes are in neither release: {shown}", file=sys.stderr)
     if args.json:
         print(release_diff.to_json(changes))
     elif args.csv:
         sys.stdout.write(release_diff.to_csv(changes))
     else:
+        print("old: " + ", ".join(r.id for r in old.releases))
+        print("new: " + ", ".join(r.id for r in new.releases))
         for c in changes:
-            arrow = f"{c.old} → {c.new}" if c.old and c.new else c.new or c.old
-            print(f"{c.code:<22} {c.kind:<17} {arrow}{'  ' + c.detail if c.detail else ''}")
+            print(f"{c.code:<22} {c.kind:<17} {_change_text(c)}")
         for system, counts in release_diff.summary(changes).items():
             print(f"{system}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items() if n))
         if not changes:
             print("no changes")
     return 0
+
+
+def _system_arg(text: str) -> str:
+    from .. import codes
+
+    try:
+        return codes._system(text).value
+    except RaremapError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _change_text(c: Any) -> str:
+    """One table cell for a release-diff change: what it was, what it is, and the detail."""
+    if c.kind.startswith("mapping_"):  # detail is the target: name it first
+        relation = f"{c.old} → {c.new}" if c.old and c.new else c.new or c.old
+        return f"{c.detail}  ({relation})"
+    text = f"{c.old} → {c.new}" if c.old and c.new else c.new or c.old
+    if c.kind == "renamed":
+        return f"{text}  [{c.detail}]" if c.detail else text
+    return f"{text}  ({c.detail})" if c.detail else text
 
 
 def _fetch(args: argparse.Namespace) -> int:

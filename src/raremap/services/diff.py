@@ -1,10 +1,13 @@
 """Release diff: what changed between two loaded terminologies, per code system.
 
 Kinds of change: ``added`` (new code), ``retired`` (active before, inactive or gone now, with
-its replacement), ``reactivated``, ``status`` (another inactive status), ``renamed`` (preferred
-label), ``parents`` (hierarchy), ``mapping_added``, ``mapping_removed``, ``mapping_relation``
-(same target, other relation or ICD relation: e.g. an ORPHA code that gained a specific ICD-10
-code, which changes its UMI flag).
+its replacement), ``reactivated``, ``status`` (another inactive status, or an inactive code
+gone), ``renamed`` (preferred label in a language both releases state; ``detail`` names the
+language), ``kind`` (e.g. Orphanet's classification level: disorder → group), ``parents``
+(hierarchy), ``mapping_added``, ``mapping_removed``, ``mapping_relation`` (same target, other
+relation or ICD relation: e.g. an ORPHA code that gained a specific ICD-10 code, which changes
+its UMI flag). Mappings are compared for every source code, also codes that are only mapped
+(ICD10GM in Alpha-ID-SE, ICD-11 codes of the WHO tables without the ICD-11 tabulation).
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+from .. import codes as _codes
+from ..errors import InvalidCodeError
 from ..model import Concept, Mapping
 from .rare_map import RareMap
 
-KINDS = ("added", "retired", "reactivated", "status", "renamed", "parents",
+KINDS = ("added", "retired", "reactivated", "status", "renamed", "kind", "parents",
          "mapping_added", "mapping_removed", "mapping_relation")
 
 
@@ -36,38 +41,68 @@ def diff(old: RareMap, new: RareMap, *, systems: Iterable[str] | None = None,
          codes: Iterable[str] | None = None) -> list[Change]:
     """Every change from ``old`` to ``new``, sorted by system, code and kind.
 
-    ``codes`` restricts the diff to those codes (any spelling; e.g. a registry's stored codes).
+    ``systems`` restricts the diff to code systems (any spelling: ``"orpha"``, ``"ICD-10-SE"``).
+    ``codes`` restricts it to those codes (any spelling; e.g. a registry's stored codes); see
+    :func:`scope` for the codes neither release knows.
     """
-    wanted_systems = set(systems) if systems is not None else None
-    old_codes, new_codes = set(old._index), set(new._index)
-    scope = old_codes | new_codes
-    if codes is not None:
-        scope = {_canonical(old, new, c) for c in codes} & scope
+    wanted = {_codes._system(s).value for s in systems} if systems is not None else None
+    in_scope, _ = scope(old, new, codes)
+    old_sources, new_sources = old._by_source, new._by_source
     changes: list[Change] = []
-    for code in sorted(scope):
-        a = old.concept(code) if code in old_codes else None
-        b = new.concept(code) if code in new_codes else None
-        system = (a or b).system  # type: ignore[union-attr]
-        if wanted_systems is not None and system not in wanted_systems:
+    for code in sorted(in_scope):
+        a = old.concept(code) if code in old._index else None
+        b = new.concept(code) if code in new._index else None
+        system = (a or b).system if (a or b) else _system_of(code)
+        if wanted is not None and system not in wanted:
             continue
         changes.extend(_concept_changes(system, code, a, b))
-        changes.extend(_mapping_changes(system, code, old.mappings(code) if a else [], new.mappings(code) if b else []))
+        changes.extend(_mapping_changes(system, code, old.mappings(code) if code in old_sources or a else [],
+                                        new.mappings(code) if code in new_sources or b else []))
     return changes
 
 
-def _canonical(old: RareMap, new: RareMap, code: str) -> str:
+def scope(old: RareMap, new: RareMap, codes: Iterable[str] | None = None) -> tuple[set[str], list[str]]:
+    """The canonical codes a diff covers (concepts and mapped source codes of either release),
+    restricted to ``codes`` when given, and the given codes that neither release knows."""
+    known = set(old._index) | set(new._index) | set(old._by_source) | set(new._by_source)
+    if codes is None:
+        return known, []
+    found: set[str] = set()
+    unknown: list[str] = []
+    for code in codes:
+        canonical = _canonical(old, new, code, known)
+        if canonical is None:
+            unknown.append(code)
+        else:
+            found.add(canonical)
+    return found, unknown
+
+
+def _canonical(old: RareMap, new: RareMap, code: str, known: set[str]) -> str | None:
     for rm in (new, old):
         try:
             return rm.resolve(code)
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, InvalidCodeError):
             continue
-    return code
+    try:
+        candidates = _codes.candidates(code)
+    except InvalidCodeError:
+        return None
+    return next((str(c) for c in candidates if str(c) in known), None)
+
+
+def _system_of(code: str) -> str:
+    return code.partition(":")[0]
 
 
 def _concept_changes(system: str, code: str, a: Concept | None, b: Concept | None) -> list[Change]:
+    if a is None and b is None:
+        return []
     if a is None and b is not None:
         return [Change(system, code, "added", new=b.label, detail=str(b.status))]
     if b is None and a is not None:
+        if not a.active:  # already inactive: its status changes, it is not retired again
+            return [Change(system, code, "status", old=str(a.status), new="absent", detail="no longer in the release")]
         return [Change(system, code, "retired", old=a.label, detail="no longer in the release")]
     assert a is not None and b is not None
     found = []
@@ -75,11 +110,30 @@ def _concept_changes(system: str, code: str, a: Concept | None, b: Concept | Non
         replacement = ", ".join(f"{r.relation} {r.target}" for r in b.replaced_by)
         kind = "retired" if a.active else "reactivated" if b.active else "status"
         found.append(Change(system, code, kind, old=str(a.status), new=str(b.status), detail=replacement))
-    if a.label != b.label:
-        found.append(Change(system, code, "renamed", old=a.label, new=b.label))
+    found.extend(Change(system, code, "renamed", old=before, new=after, detail=lang)
+                 for lang, before, after in _renamed(a, b))
+    if a.kind and b.kind and a.kind != b.kind:  # a release that states no kind (MasterFile) changes none
+        found.append(Change(system, code, "kind", old=a.kind, new=b.kind))
     if set(a.parents) != set(b.parents):
         found.append(Change(system, code, "parents", old=" ".join(sorted(a.parents)), new=" ".join(sorted(b.parents)),
                             detail=_delta(set(a.parents), set(b.parents))))
+    return found
+
+
+def _renamed(a: Concept, b: Concept) -> list[tuple[str, str, str]]:
+    """(language, old, new) for each language both state a preferred label in that differs; a
+    label in another language is a translation, not a new name. ``language`` gets
+    ``", spacing or case only"`` when nothing but spaces or letter case changed."""
+    common = sorted(a.labels.keys() & b.labels.keys())
+    pairs = [(lang, a.labels[lang], b.labels[lang]) for lang in common]
+    if not a.labels and not b.labels:
+        pairs = [("", a.label, b.label)]
+    found = []
+    for lang, before, after in pairs:
+        if before == after:
+            continue
+        cosmetic = " ".join(before.split()).casefold() == " ".join(after.split()).casefold()
+        found.append((", ".join(x for x in (lang, "spacing or case only" if cosmetic else "") if x), before, after))
     return found
 
 
