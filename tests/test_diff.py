@@ -227,3 +227,25 @@ def test_cli_diff_outputs(make_map, tmp_path, capsys) -> None:
     with __import__("pytest").raises(SystemExit) as bad:
         main(["diff", a, b, "--system", "nosuchsystem"])
     assert bad.value.code == 2
+
+
+def test_an_inactive_code_referred_elsewhere_and_a_reactivated_one(make_map) -> None:
+    """ORPHA:166068 stays deprecated but points to another code; ORPHA:63269 is Orphanet's 2021
+    'Newly Active ORPHAcode'."""
+    old = make_map(_stream(
+        OLD,
+        _c("ORPHA:166068", "Pontocerebellar hypoplasia type 5", OLD, status=Status.DEPRECATED,
+           replaced_by=(Replacement("ORPHA:166063", "moved_to"),)),
+        _c("ORPHA:63269", "Antley-Bixler syndrome with genital anomaly and disorder of steroidogenesis", OLD,
+           status=Status.OBSOLETE),
+    ))
+    new = make_map(_stream(
+        NEW,
+        _c("ORPHA:166068", "Pontocerebellar hypoplasia type 5", NEW, status=Status.DEPRECATED,
+           replaced_by=(Replacement("ORPHA:2524", "moved_to"),)),
+        _c("ORPHA:63269", "Antley-Bixler syndrome with genital anomaly and disorder of steroidogenesis", NEW),
+    ))
+    assert [(c.code, c.kind, c.old, c.new) for c in diff(old, new)] == [
+        ("ORPHA:166068", "replacement", "moved_to ORPHA:166063", "moved_to ORPHA:2524"),
+        ("ORPHA:63269", "reactivated", "obsolete", "active"),
+    ]

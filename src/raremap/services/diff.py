@@ -2,12 +2,13 @@
 
 Kinds of change: ``added`` (new code), ``retired`` (active before, inactive or gone now, with
 its replacement), ``reactivated``, ``status`` (another inactive status, or an inactive code
-gone), ``renamed`` (preferred label in a language both releases state; ``detail`` names the
-language), ``kind`` (e.g. Orphanet's classification level: disorder → group), ``parents``
-(hierarchy), ``mapping_added``, ``mapping_removed``, ``mapping_relation`` (same target, other
-relation or ICD relation: e.g. an ORPHA code that gained a specific ICD-10 code, which changes
-its UMI flag). Mappings are compared for every source code, also codes that are only mapped
-(ICD10GM in Alpha-ID-SE, ICD-11 codes of the WHO tables without the ICD-11 tabulation).
+gone), ``replacement`` (an inactive code now referred to another code), ``renamed`` (preferred
+label in a language both releases state; ``detail`` names the language), ``kind`` (e.g.
+Orphanet's classification level: disorder → group), ``parents`` (hierarchy),
+``mapping_added``, ``mapping_removed``, ``mapping_relation`` (same target, other relation or ICD
+relation: e.g. an ORPHA code that gained a specific ICD-10 code, which changes its UMI flag).
+Mappings are compared for every source code, also codes that are only mapped (ICD10GM in
+Alpha-ID-SE, ICD-11 codes of the WHO tables without the ICD-11 tabulation).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ..errors import InvalidCodeError
 from ..model import Concept, Mapping
 from .rare_map import RareMap
 
-KINDS = ("added", "retired", "reactivated", "status", "renamed", "kind", "parents",
+KINDS = ("added", "retired", "reactivated", "status", "replacement", "renamed", "kind", "parents",
          "mapping_added", "mapping_removed", "mapping_relation")
 
 
@@ -107,9 +108,12 @@ def _concept_changes(system: str, code: str, a: Concept | None, b: Concept | Non
     assert a is not None and b is not None
     found = []
     if a.status != b.status:
-        replacement = ", ".join(f"{r.relation} {r.target}" for r in b.replaced_by)
+        replacement = _replacements(b)
         kind = "retired" if a.active else "reactivated" if b.active else "status"
         found.append(Change(system, code, kind, old=str(a.status), new=str(b.status), detail=replacement))
+    elif not b.active and set(a.replaced_by) != set(b.replaced_by):  # still inactive, referred elsewhere
+        found.append(Change(system, code, "replacement", old=_replacements(a), new=_replacements(b),
+                            detail=str(b.status)))
     found.extend(Change(system, code, "renamed", old=before, new=after, detail=lang)
                  for lang, before, after in _renamed(a, b))
     if a.kind and b.kind and a.kind != b.kind:  # a release that states no kind (MasterFile) changes none
@@ -118,6 +122,10 @@ def _concept_changes(system: str, code: str, a: Concept | None, b: Concept | Non
         found.append(Change(system, code, "parents", old=" ".join(sorted(a.parents)), new=" ".join(sorted(b.parents)),
                             detail=_delta(set(a.parents), set(b.parents))))
     return found
+
+
+def _replacements(c: Concept) -> str:
+    return ", ".join(f"{r.relation} {r.target}" for r in c.replaced_by)
 
 
 def _renamed(a: Concept, b: Concept) -> list[tuple[str, str, str]]:
