@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crosswalk_fixtures import everything
-from raremap.services.batch import BatchMapper, map_table, read_batches, write_batches
+from raremap.services.batch import BatchMapper, MissingColumnError, map_table, read_batches, write_batches
 from raremap.errors import RaremapError
 
 CODES = ["Q87.8", "ORPHA:558", None, "not a code", "Q99.9", "Q874", "558", "", "E75.2A", "Q87.8"]
@@ -140,3 +140,93 @@ def test_pandas_input(rm) -> None:
     frame = pd.DataFrame({"row": range(len(CODES)), "code": CODES})
     out = rm.map_table(frame, "code", to="ORPHA")
     assert set(out.column("row").to_pylist()) == set(range(len(CODES)))
+
+
+def test_csv_columns_are_read_as_written(rm, tmp_path) -> None:
+    # kommun 0180 (Stockholm) and a leading-zero löpnummer stay text; a ';' header is a Swedish export
+    (tmp_path / "reg.csv").write_text("löpnr;kommun;diagnos\n000123;0180;Q87.4\n000124;1480;ORPHA:558\n", encoding="utf-8")
+    out = rm.map_table(tmp_path / "reg.csv", "diagnos", to="ORPHA")
+    assert out.column("kommun").to_pylist() == ["0180", "1480"]
+    assert out.column("löpnr").to_pylist() == ["000123", "000124"]
+    assert out.column("resolved").to_pylist() == ["ICD10SE:Q87.4", "ORPHA:558"]
+
+
+def test_latin1_csv_needs_its_encoding(rm, tmp_path) -> None:
+    (tmp_path / "l1.csv").write_bytes("namn,diagnos\nÅsa Öberg,Q87.4\n".encode("latin-1"))
+    with pytest.raises(RaremapError, match="latin-1"):
+        rm.map_table(tmp_path / "l1.csv", "diagnos", to="ORPHA")
+    out = rm.map_table(tmp_path / "l1.csv", "diagnos", to="ORPHA", encoding="latin-1")
+    assert out.column("namn").to_pylist() == ["Åsa Öberg"]
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(RaremapError, match="empty.csv"):
+        rm.map_table(tmp_path / "empty.csv", "diagnos", to="ORPHA")
+
+
+def test_missing_column_is_named(rm, tmp_path) -> None:
+    pq.write_table(_table(), tmp_path / "in.parquet")
+    (tmp_path / "in.csv").write_text("row,code\n1,Q87.4\n")
+    for source in (_table(), tmp_path / "in.parquet", tmp_path / "in.csv"):
+        with pytest.raises(MissingColumnError, match="'diagnos'") as err:
+            rm.map_table(source, "diagnos", to="ORPHA")
+        assert err.value.column == "diagnos" and "code" in err.value.columns
+
+
+def test_parquet_integer_codes(rm, tmp_path) -> None:
+    pq.write_table(pa.table({"orpha": pa.array([558, None, 166024], pa.int32())}), tmp_path / "o.parquet")
+    out = rm.map_table(tmp_path / "o.parquet", "orpha", to="ICD10SE", system="ORPHA")
+    assert out.column("target").to_pylist() == ["ICD10SE:Q87.4", None, "ICD10SE:Q77.3"]
+    assert out.column("status").to_pylist() == ["mapped", "missing", "mapped"]
+
+
+def test_narrow_dictionaries_and_string_views(rm) -> None:
+    # an int8 dictionary holds 128 values; the null slot must not overflow it
+    values = ["Q87.4"] + [f"ORPHA:{n}" for n in range(1, 128)]
+    codes = pa.DictionaryArray.from_arrays(pa.array([0, None, 127], pa.int8()), pa.array(values))
+    out = rm.map_table(pa.table({"code": codes}), "code", to="ORPHA", explode=False)
+    assert out.column("status").to_pylist()[:2] == ["mapped", "missing"]
+    view = pa.table({"name": pa.array(["a", "b"], pa.string_view()), "code": pa.array(["Q87.8", "Q87.4"], pa.string_view())})
+    out = rm.map_table(view, "code", to="ORPHA")  # Q87.8 explodes: string_view rows are repeated
+    assert out.column("name").to_pylist() == ["a", "a", "b"]
+
+
+def test_pandas_column_of_mixed_types(rm) -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"code": [558, "Q87.4", None, float("nan")]})  # as read from a spreadsheet
+    out = rm.map_table(frame, "code", to="ICD10SE", explode=False)
+    assert out.column("resolved").to_pylist() == ["ORPHA:558", "ICD10SE:Q87.4", None, None]
+    assert rm.batch_mapper("code", "ICD10SE").pandas(frame)["status"].tolist() == ["mapped", "mapped", "missing", "missing"]
+
+
+def test_system_applies_to_bare_codes(rm) -> None:
+    out = rm.map_table(pa.table({"code": ["Q874", "ORPHA:558", "558"]}), "code", to="ORPHA", system="ICD10SE", explode=False)
+    assert out.column("resolved").to_pylist() == ["ICD10SE:Q87.4", "ORPHA:558", None]
+    assert out.column("status").to_pylist() == ["mapped", "mapped", "invalid"]
+
+
+def test_failed_write_leaves_no_file(rm, tmp_path) -> None:
+    good = _table().to_batches(max_chunksize=4)
+
+    def failing():
+        yield good[0]
+        raise RaremapError("input broke")
+
+    target = tmp_path / "out.parquet"
+    target.write_bytes(b"previous run")
+    reader = rm.map_table(pa.RecordBatchReader.from_batches(good[0].schema, failing()), "code", to="ORPHA", stream=True)
+    with pytest.raises(RaremapError, match="input broke"):
+        write_batches(reader, target)
+    assert target.read_bytes() == b"previous run" and not list(tmp_path.glob(".out.parquet*"))
+    # the input may be the output: it is replaced only when the mapped file is complete
+    pq.write_table(_table(), target)
+    write_batches(rm.map_table(target, "code", to="ORPHA", stream=True, batch_size=3), target)
+    assert pq.read_table(target).column("status").to_pylist()[0] == "mapped"
+
+
+def test_dictionary_columns_hold_each_value_once(rm) -> None:
+    out = rm.map_table(_table(), "code", to="ORPHA")
+    for name in ("status", "target", "relation", "basis"):
+        dictionary = out.column(name).chunk(0).dictionary.to_pylist()
+        assert len(dictionary) == len(set(dictionary)) and None not in dictionary
+    pd = pytest.importorskip("pandas")
+    frame = out.to_pandas()  # Categorical columns: a repeated category would raise
+    assert set(frame["status"]) == {"mapped", "missing", "invalid", "unknown"}

@@ -42,7 +42,7 @@ def test_batch_and_exports(tmp_path, capsys) -> None:
     assert set(table.column("pnr_hash").to_pylist()) == {"a1", "a2", "a3", "a4"}
     assert "rows written" in capsys.readouterr().err
     assert main(["export", "sssom", "-o", str(tmp_path / "m.sssom.tsv")]) == 0
-    assert (tmp_path / "m.sssom.tsv").read_text().startswith("# curie_map:")
+    assert (tmp_path / "m.sssom.tsv").read_text().startswith(("#curie_map:", "# curie_map:"))  # SSSOM writes "#curie_map:"
     assert main(["export", "umi", "-o", str(tmp_path / "umi.csv")]) == 0
     assert "ORPHA:166024" in (tmp_path / "umi.csv").read_text()
 
@@ -50,3 +50,18 @@ def test_batch_and_exports(tmp_path, capsys) -> None:
 def test_unknown_code_is_an_error(capsys) -> None:
     assert main(["map", "ORPHA:999999"]) == 2
     assert "unknown code" in capsys.readouterr().err
+
+
+def test_batch_failures_are_reported_and_leave_no_output(tmp_path, capsys) -> None:
+    src = tmp_path / "registry.csv"
+    src.write_bytes("namn,diagnos\nÅsa,Q87.4\n".encode("latin-1"))
+    out = tmp_path / "mapped.parquet"
+    assert main(["batch", str(src), "--column", "kod", "--to", "ORPHA", "-o", str(out)]) == 2
+    assert "no column 'kod'" in capsys.readouterr().err
+    assert main(["batch", str(tmp_path / "none.csv"), "--column", "diagnos", "--to", "ORPHA", "-o", str(out)]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["batch", str(src), "--column", "diagnos", "--to", "ORPHA", "-o", str(out)]) == 2
+    assert "--encoding latin-1" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [src]  # nothing half-written
+    assert main(["batch", str(src), "--column", "diagnos", "--to", "ORPHA", "--encoding", "latin-1", "-q", "-o", str(out)]) == 0
+    assert pq.read_table(out).column("namn").to_pylist()[0] == "Åsa"

@@ -50,6 +50,8 @@ def add_commands(sub: Any, source_args: Callable[[argparse.ArgumentParser], None
     b.add_argument("--limit", type=int, help="keep the best N targets per code")
     b.add_argument("--no-umi", action="store_true", help="leave umi_flag empty (faster)")
     b.add_argument("--batch-size", type=int, default=1 << 20, metavar="ROWS")
+    b.add_argument("--encoding", default="utf-8", help="text encoding of a CSV/TSV input (default utf-8; e.g. latin-1)")
+    b.add_argument("--delimiter", help="field separator of a CSV input (default: ',' or ';' as the header shows)")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     _crosswalk_args(b)
     b.add_argument("--releases", metavar="DIR", help="release files to build from (default: bundled sample)")
@@ -156,7 +158,7 @@ def _batch(args: argparse.Namespace) -> int:
     cli = _cli()
     rm = cli._load(args)
     mapped = map_table(rm, Path(args.input), args.column, args.to, stream=True, batch_size=args.batch_size,
-                       system=args.system, explode=not args.list, limit=args.limit, umi=not args.no_umi,
+                       encoding=args.encoding, delimiter=args.delimiter, system=args.system, explode=not args.list, limit=args.limit, umi=not args.no_umi,
                        **_options(args))
     statuses: Counter[str] = Counter()  # output rows by status
 
@@ -168,15 +170,22 @@ def _batch(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     last = [start]
+    shown = [False]  # a progress line is open on stderr
 
     def progress(rows: int) -> None:
         now = time.perf_counter()
         if not args.quiet and (now - last[0] >= 1.0):
             last[0] = now
+            shown[0] = True
             print(f"\r  {rows:,} rows written  ({rows / (now - start) / 1e6:.2f} M rows/s)", end="", file=sys.stderr)
 
     reader = pa.RecordBatchReader.from_batches(mapped.schema, counted(mapped))
-    rows = write_batches(reader, args.output, progress=progress)
+    try:
+        rows = write_batches(reader, args.output, progress=progress)
+    except BaseException:
+        if shown[0]:
+            print(file=sys.stderr)  # the error message starts on its own line
+        raise
     elapsed = time.perf_counter() - start
     if not args.quiet:
         summary = ", ".join(f"{k} {v:,}" for k, v in sorted(statuses.items()))

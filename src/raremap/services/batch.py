@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..codes import System
+from ..codes import System, _split_prefix
 from .crosswalk import system_of
 from ..errors import InvalidCodeError, RaremapError, UnknownCodeError
 from ..model import Relation
@@ -57,6 +57,18 @@ if TYPE_CHECKING:
 OUTPUT_COLUMNS = ("status", "resolved", "target", "target_label", "relation", "basis", "umi_flag", "error")
 _PER_TARGET = ("target", "target_label", "relation", "basis")
 DEFAULT_BATCH_ROWS = 1 << 20
+
+
+class MissingColumnError(RaremapError, LookupError):
+    """The table has no column of that name (``column`` names it, ``columns`` lists what there is)."""
+
+    def __init__(self, column: str, columns: Iterable[str], where: str = "input") -> None:
+        self.column = column
+        self.columns = tuple(columns)
+        super().__init__(f"{where} has no column {column!r} (columns: {', '.join(self.columns) or 'none'})")
+
+    def __str__(self) -> str:  # LookupError would quote the message
+        return str(self.args[0])
 
 
 class _CrosswalkOptions(TypedDict):
@@ -89,15 +101,14 @@ _LOADED: dict[str, RareMap] = {}  # per worker process: snapshot path -> loaded 
 
 @dataclass
 class _Arrays:
-    status: pa.Array
+    status: tuple[pa.Array, pa.Array]  # (distinct values, value index per slot)
     resolved: pa.Array
     umi_flag: pa.Array
     error: pa.Array
     counts: pa.Array  # output rows per slot (explode)
     first: pa.Array  # position of a slot's first flat value (explode)
     positions: pa.ListArray  # flat positions per slot (explode)
-    flat: dict[str, pa.Array]  # per-target values, "" where a slot has none (explode)
-    flat_missing: dict[str, pa.Array | None]
+    flat: dict[str, tuple[pa.Array, pa.Array]]  # per-target (distinct values, value index per flat position; null where a slot has none) (explode)
     lists: dict[str, pa.ListArray]  # per-target values as lists (list mode)
 
 
@@ -135,8 +146,7 @@ class _Slots:
         list_offsets = [0]
         for a in answers:
             list_offsets.append(list_offsets[-1] + len(a.targets))
-        flat: dict[str, pa.Array] = {}
-        flat_missing: dict[str, pa.Array | None] = {}
+        flat: dict[str, tuple[pa.Array, pa.Array]] = {}
         lists: dict[str, pa.ListArray] = {}
         for name, attr in fields.items():
             exploded: list[str | None] = []
@@ -145,19 +155,17 @@ class _Slots:
                 found = getattr(a, attr)
                 listed.extend(found)
                 exploded.extend(found if found else (None,))
-            missing = [v is None for v in exploded]
-            flat[name] = pa.array([v if v is not None else "" for v in exploded], pa.string())
-            flat_missing[name] = pa.array(missing, pa.bool_()) if any(missing) else None
+            flat[name] = _interned(exploded)
             lists[name] = pa.ListArray.from_arrays(pa.array(list_offsets, pa.int32()), pa.array(listed, pa.string()))
         return _Arrays(
-            status=pa.array([a.status for a in answers], pa.string()),
+            status=_interned([a.status for a in answers]),
             resolved=pa.array([a.resolved for a in answers], pa.string()),
             umi_flag=pa.array([a.umi_flag for a in answers], pa.bool_()),
             error=pa.array([a.error for a in answers], pa.string()),
             counts=pa.array(counts, pa.int32()),
             first=pa.array(offsets[:-1], pa.int32()),
             positions=pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(range(offsets[-1]), pa.int32())),
-            flat=flat, flat_missing=flat_missing, lists=lists,
+            flat=flat, lists=lists,
         )
 
 
@@ -223,13 +231,13 @@ class BatchMapper:
             if name in schema.names:
                 raise RaremapError(f"input already has a column named {name!r}; rename it before mapping")
         if self.column not in schema.names:
-            raise RaremapError(f"input has no column {self.column!r} (columns: {', '.join(schema.names)})")
+            raise MissingColumnError(self.column, schema.names)
         text = pa.dictionary(pa.int32(), pa.string()) if self.dictionary else pa.string()
         many = text if self.explode else pa.list_(pa.string())
         fields = [pa.field("status", text), pa.field("resolved", pa.string()),
                   *(pa.field(name, many) for name in _PER_TARGET),
                   pa.field("umi_flag", pa.bool_()), pa.field("error", pa.string())]
-        return pa.schema([*schema, *fields])
+        return pa.schema([*(f.with_type(_takeable(f.type)) for f in schema), *fields])
 
     def spark_schema(self, spark_schema: Any) -> Any:
         """The Spark ``StructType`` of the output for an input Spark schema (needs pyspark)."""
@@ -250,13 +258,13 @@ class BatchMapper:
 
     def pandas(self, frame: Any) -> Any:
         """Map one pandas DataFrame (the Dask ``map_partitions`` function)."""
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = _from_pandas(frame, self.column)
         out = [self.map_batch(b) for b in table.to_batches()] or [self._empty(table.schema)]
         return pa.Table.from_batches(out).to_pandas()
 
     def pandas_meta(self, frame: Any) -> Any:
         """An empty pandas DataFrame with the output columns (Dask ``meta=``)."""
-        schema = pa.Schema.from_pandas(frame, preserve_index=False)
+        schema = _from_pandas(frame.iloc[:0], self.column).schema
         return pa.Table.from_batches([self._empty(schema)]).to_pandas()
 
     def _empty(self, schema: pa.Schema) -> pa.RecordBatch:
@@ -274,37 +282,39 @@ class BatchMapper:
         row_slots = dict_slots.take(pc.fill_null(indices, len(values)))
         a = store.arrays()
         columns: list[pa.Array]
+        inputs = [c if c.type == f.type else c.cast(f.type) for c, f in zip(batch.columns, schema)]
         if self.explode:
             if values and pc.max(a.counts.take(dict_slots)).as_py() > 1:
                 per_row = a.positions.take(row_slots)
                 flat = pc.list_flatten(per_row)
                 parent = pc.list_parent_indices(per_row)
-                columns, slots = list(batch.take(parent).columns), row_slots.take(parent)
+                columns, slots = [c.take(parent) for c in inputs], row_slots.take(parent)
             else:  # one output row per input row: no row is repeated
                 flat = a.first.take(row_slots)
-                columns, slots = list(batch.columns), row_slots
-            columns.append(self._text(a.status, None, slots))
+                columns, slots = inputs, row_slots
+            columns.append(self._text(a.status, slots))
             columns.append(a.resolved.take(slots))
             for name in _PER_TARGET:
-                columns.append(self._text(a.flat[name], a.flat_missing[name], flat))
+                columns.append(self._text(a.flat[name], flat))
         else:
             slots = row_slots
-            columns = list(batch.columns)
-            columns.append(self._text(a.status, None, slots))
+            columns = inputs
+            columns.append(self._text(a.status, slots))
             columns.append(a.resolved.take(slots))
             columns.extend(a.lists[name].take(slots) for name in _PER_TARGET)
         columns.append(a.umi_flag.take(slots))
         columns.append(a.error.take(slots))
         return pa.RecordBatch.from_arrays(columns, schema=schema)
 
-    def _text(self, values: pa.Array, missing: pa.Array | None, indices: pa.Array) -> pa.Array:
-        """``values`` (no nulls; "" where ``missing``) spread over rows by ``indices``."""
-        if missing is not None:
-            # a missing value is a null index, never a null dictionary entry (Parquet cannot write those)
-            indices = pc.if_else(missing.take(indices), pa.scalar(None, pa.int32()), indices)
+    def _text(self, interned: tuple[pa.Array, pa.Array], indices: pa.Array) -> pa.Array:
+        """Interned text (distinct values, value index per position) spread over rows by ``indices``.
+        A dictionary column's dictionary holds each value once (pandas makes it a Categorical,
+        which must not repeat a category); a missing value is a null index."""
+        values, ids = interned
+        ids = ids.take(indices)
         if self.dictionary:
-            return pa.DictionaryArray.from_arrays(indices, values)
-        return values.take(indices)
+            return pa.DictionaryArray.from_arrays(ids, values)
+        return values.take(ids)
 
     @property
     def _store(self) -> _Slots:
@@ -324,7 +334,15 @@ class BatchMapper:
         try:
             code = cw.resolve(value, self.system)
         except InvalidCodeError as err:
-            return _Answer("invalid", None, error=err.reason)
+            if self.system is None or _split_prefix(value.strip())[0] is None:
+                return _Answer("invalid", None, error=err.reason)
+            # system= reads bare codes; a code that names its own system is read as written
+            try:
+                code = cw.resolve(value)
+            except InvalidCodeError as again:
+                return _Answer("invalid", None, error=again.reason)
+            except UnknownCodeError as again:
+                return _Answer("unknown", again.code, error=str(again))
         except UnknownCodeError as err:
             return _Answer("unknown", err.code, error=str(err))
         if self.to is not None and system_of(code) == self.to and cw.is_active(code):
@@ -359,6 +377,13 @@ def _gc_paused() -> Iterator[None]:
         gc.enable()
 
 
+def _interned(texts: list[str | None]) -> tuple[pa.Array, pa.Array]:
+    """(distinct values in order of first appearance, index of each text; null for None)."""
+    seen: dict[str, int] = {}
+    ids = [None if t is None else seen.setdefault(t, len(seen)) for t in texts]
+    return pa.array(list(seen), pa.string()), pa.array(ids, pa.int32())
+
+
 def _label(rm: RareMap, code: str) -> str | None:
     i = rm._index.get(code)
     return rm._concepts["label"][i] if i is not None else None
@@ -371,6 +396,9 @@ def _encode(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, list[str]]:
     if pa.types.is_dictionary(column.type):
         dictionary = column.dictionary
         indices = column.indices
+        if indices.type.bit_width < 32 or pa.types.is_unsigned_integer(indices.type):
+            # room for the null slot (len(dictionary)): int8 indices hold at most 127
+            indices = indices.cast(pa.int64() if indices.type.bit_width >= 32 else pa.int32())
     else:
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             column = column.cast(pa.string())
@@ -382,14 +410,39 @@ def _encode(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, list[str]]:
     return indices, values
 
 
+def _takeable(t: pa.DataType) -> pa.DataType:
+    """Arrow has no ``take`` for view types (polars exports ``string_view``): they are written as
+    plain strings and binaries."""
+    if t == pa.string_view():
+        return pa.large_string()
+    if t == pa.binary_view():
+        return pa.large_binary()
+    return t
+
+
 # --- inputs and outputs ---------------------------------------------------------------------
 
-def read_batches(source: Any, column: str, batch_size: int = DEFAULT_BATCH_ROWS) -> pa.RecordBatchReader:
+def _from_pandas(frame: Any, column: str) -> pa.Table:
+    """A pandas DataFrame as Arrow; a code column of mixed Python types (ORPHA numbers as ints
+    beside prefixed strings, as read from a spreadsheet) is read as text."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        if column not in frame.columns:
+            raise
+        as_text = frame[column].map(lambda v: v if v is None or isinstance(v, str) or v != v else str(v))
+        return pa.Table.from_pandas(frame.assign(**{column: as_text}), preserve_index=False)
+
+
+def read_batches(source: Any, column: str, batch_size: int = DEFAULT_BATCH_ROWS, *, encoding: str = "utf-8",
+                 delimiter: str | None = None) -> pa.RecordBatchReader:
     """Record batches of ``source``: a pyarrow Table/RecordBatch/RecordBatchReader, a pandas or
     polars DataFrame, anything with ``__arrow_c_stream__``, an iterable of RecordBatches, or a
-    Parquet/CSV/TSV/Arrow IPC file path (read streaming; the code column is read as text)."""
+    Parquet/CSV/TSV/Arrow IPC file path (read streaming). CSV/TSV files are read as text in
+    ``encoding`` (default UTF-8; ``latin-1`` for older Swedish exports), ``delimiter`` defaults to
+    tab for .tsv/.txt and to ``,`` (``;`` when the header has no comma) for .csv."""
     if isinstance(source, (str, os.PathLike)):
-        return _read_path(Path(source), column, batch_size)
+        return _read_path(Path(source), column, batch_size, encoding, delimiter)
     if isinstance(source, pa.RecordBatchReader):
         return source
     if isinstance(source, pa.Table):
@@ -398,7 +451,7 @@ def read_batches(source: Any, column: str, batch_size: int = DEFAULT_BATCH_ROWS)
         return pa.RecordBatchReader.from_batches(source.schema, [source])
     module = type(source).__module__.split(".")[0]
     if module == "pandas":
-        table = pa.Table.from_pandas(source, preserve_index=False)
+        table = _from_pandas(source, column)
         return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=batch_size))
     if module == "polars":
         table = source.to_arrow()
@@ -421,7 +474,8 @@ def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa
     yield from rest
 
 
-def _read_path(path: Path, column: str, batch_size: int) -> pa.RecordBatchReader:
+def _read_path(path: Path, column: str, batch_size: int, encoding: str = "utf-8",
+               delimiter: str | None = None) -> pa.RecordBatchReader:
     if not path.is_file():
         raise RaremapError(f"{path}: no such file")
     suffixes = [s.lower() for s in path.suffixes]
@@ -430,20 +484,25 @@ def _read_path(path: Path, column: str, batch_size: int) -> pa.RecordBatchReader
     if kind in (".parquet", ".pq"):
         import pyarrow.parquet as pq
 
-        pf = pq.ParquetFile(path, read_dictionary=[column])
-        if column not in pf.schema_arrow.names:
-            raise RaremapError(f"{path}: no column {column!r}")
-        schema = pf.schema_arrow
-        schema = schema.set(schema.get_field_index(column), pa.field(column, pa.dictionary(pa.int32(), pa.string())))
-        return pa.RecordBatchReader.from_batches(schema, pf.iter_batches(batch_size=batch_size))
+        try:
+            names = pq.ParquetFile(path).schema_arrow.names
+            if column not in names:
+                raise MissingColumnError(column, names, str(path))
+            pf = pq.ParquetFile(path, read_dictionary=[column])
+        except (pa.ArrowInvalid, OSError) as err:
+            raise RaremapError(f"{path}: not a readable Parquet file ({err})") from err
+        batches = pf.iter_batches(batch_size=batch_size)
+        first = next(batches, None)
+        if first is None:  # no rows: the schema read_dictionary gives
+            schema = pf.schema_arrow
+            i = schema.get_field_index(column)
+            if pa.types.is_string(schema.field(i).type) or pa.types.is_large_string(schema.field(i).type):
+                schema = schema.set(i, pa.field(column, pa.dictionary(pa.int32(), pa.string())))
+            return pa.RecordBatchReader.from_batches(schema, [])
+        # the schema of the batches as read (read_dictionary applies to text columns only)
+        return pa.RecordBatchReader.from_batches(first.schema, _chain(first, batches))
     if kind in (".csv", ".tsv", ".txt"):
-        import pyarrow.csv as csv
-
-        delimiter = "\t" if kind in (".tsv", ".txt") else ","
-        return csv.open_csv(path, read_options=csv.ReadOptions(block_size=64 << 20),
-                            parse_options=csv.ParseOptions(delimiter=delimiter),
-                            convert_options=csv.ConvertOptions(column_types={column: pa.string()},
-                                                               strings_can_be_null=True))
+        return _read_csv(path, column, "\t" if kind in (".tsv", ".txt") else delimiter, encoding)
     if kind in (".arrow", ".feather", ".ipc", ".arrows"):
         import pyarrow.ipc as ipc
 
@@ -451,18 +510,66 @@ def _read_path(path: Path, column: str, batch_size: int) -> pa.RecordBatchReader
             reader = ipc.open_file(path)
             return pa.RecordBatchReader.from_batches(reader.schema, (reader.get_batch(i) for i in range(reader.num_record_batches)))
         except pa.ArrowInvalid:
-            return ipc.open_stream(path)
+            try:
+                return ipc.open_stream(path)
+            except pa.ArrowInvalid as err:
+                raise RaremapError(f"{path}: not an Arrow IPC file or stream ({err})") from err
     raise RaremapError(f"{path}: unknown table format (use .parquet, .csv, .tsv or .arrow)")
 
 
+def _read_csv(path: Path, column: str, delimiter: str | None, encoding: str) -> pa.RecordBatchReader:
+    """CSV/TSV streamed, every column read as text: values are kept as written (a kommun code
+    0180 or a leading-zero id stays as it is), and a column whose first block looks numeric
+    cannot fail on a later row. A ``.csv`` whose header has semicolons but no commas (a Swedish
+    spreadsheet export) is read with ``;``."""
+    import pyarrow.csv as csv
+
+    if delimiter is None:
+        with pa.input_stream(str(path)) as f:  # decompresses .gz/.bz2/.zst
+            header = f.read(1 << 16).split(b"\n", 1)[0]
+        delimiter = ";" if b"," not in header and b";" in header else ","
+    parse = csv.ParseOptions(delimiter=delimiter)
+    try:
+        probe = csv.open_csv(path, read_options=csv.ReadOptions(block_size=1 << 20, encoding=encoding),
+                             parse_options=parse)
+        names = probe.schema.names
+        probe.close()
+        if column not in names:
+            raise MissingColumnError(column, names, str(path))
+        reader = csv.open_csv(path, read_options=csv.ReadOptions(block_size=64 << 20, encoding=encoding),
+                              parse_options=parse,
+                              convert_options=csv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                                 strings_can_be_null=True))
+    except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+        raise _csv_error(path, encoding, err) from err
+    return pa.RecordBatchReader.from_batches(reader.schema, _checked_csv(reader, path, encoding))
+
+
+def _checked_csv(reader: Any, path: Path, encoding: str) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from reader
+    except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+        raise _csv_error(path, encoding, err) from err
+
+
+def _csv_error(path: Path, encoding: str, err: Exception) -> RaremapError:
+    text = str(err)
+    if isinstance(err, UnicodeDecodeError) or "UTF8" in text or "UTF-8" in text:
+        return RaremapError(f"{path}: not {encoding} text ({text.splitlines()[0]}); give the file's encoding, "
+                            "e.g. encoding='latin-1' (raremap batch --encoding latin-1)")
+    return RaremapError(f"{path}: unreadable CSV ({text.splitlines()[0] if text else type(err).__name__})")
+
+
 def map_table(rm: RareMap, table: Any, column: str = "code", to: System | str | None = None, *,
-              stream: bool = False, batch_size: int = DEFAULT_BATCH_ROWS, **options: Any) -> Any:
+              stream: bool = False, batch_size: int = DEFAULT_BATCH_ROWS, encoding: str = "utf-8",
+              delimiter: str | None = None, **options: Any) -> Any:
     """Map ``table[column]`` to system ``to`` (see the module docstring for the columns).
 
     Returns a pyarrow Table, or with ``stream=True`` a RecordBatchReader that maps batch by
-    batch (memory stays flat; write it with :func:`write_batches`).
+    batch (memory stays flat; write it with :func:`write_batches`). ``encoding`` and
+    ``delimiter`` apply to CSV/TSV paths (see :func:`read_batches`).
     """
-    reader = read_batches(table, column, batch_size)
+    reader = read_batches(table, column, batch_size, encoding=encoding, delimiter=delimiter)
     mapper = BatchMapper(column, to, rm=rm, **options)
     schema = mapper.output_schema(reader.schema)
     mapped = pa.RecordBatchReader.from_batches(schema, mapper(reader))
@@ -477,8 +584,15 @@ def write_batches(batches: pa.RecordBatchReader, path: str | os.PathLike[str],
     CSV has no list or dictionary types: dictionary columns are written as text and list
     columns joined with ``|``. ``progress(rows)`` is called after each batch.
     """
-    path = Path(path)
-    kind = path.suffix.lower()
+    final = Path(path)
+    kind = final.suffix.lower()
+    if kind not in (".parquet", ".pq", ".csv", ".tsv", ".txt", ".arrow", ".feather", ".ipc", ".arrows"):
+        raise RaremapError(f"{final}: unknown output format (use .parquet, .csv, .tsv, .arrow or .arrows)")
+    # written beside the target and renamed into place when complete: a failed run leaves no
+    # half-written file, and the input may be the output
+    if not final.parent.is_dir():
+        raise RaremapError(f"{final}: no such directory {final.parent}")
+    path = final.with_name(f".{final.name}.{os.getpid()}.partial")
     rows = 0
     schema = batches.schema
     if kind in (".parquet", ".pq"):
@@ -505,21 +619,24 @@ def write_batches(batches: pa.RecordBatchReader, path: str | os.PathLike[str],
         def write(batch: pa.RecordBatch) -> None:
             writer.write_batch(pa.RecordBatch.from_arrays(
                 [c.cast(t.type) if c.type != t.type else c for c, t in zip(batch.columns, plain)], schema=plain))
-    elif kind == ".arrows":
+    else:
         import pyarrow.ipc as ipc
 
         writer = ipc.new_stream(path, schema)
         write = writer.write_batch
-    else:
-        raise RaremapError(f"{path}: unknown output format (use .parquet, .csv, .tsv, .arrow or .arrows)")
     try:
-        for batch in batches:
-            write(batch)
-            rows += batch.num_rows
-            if progress is not None:
-                progress(rows)
-    finally:
-        writer.close()
+        try:
+            for batch in batches:
+                write(batch)
+                rows += batch.num_rows
+                if progress is not None:
+                    progress(rows)
+        finally:
+            writer.close()
+        os.replace(path, final)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return rows
 
 
