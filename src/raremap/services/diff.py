@@ -53,7 +53,8 @@ def diff(old: RareMap, new: RareMap, *, systems: Iterable[str] | None = None,
     for code in sorted(in_scope):
         a = old.concept(code) if code in old._index else None
         b = new.concept(code) if code in new._index else None
-        system = (a or b).system if (a or b) else _system_of(code)
+        known = a or b
+        system = known.system if known is not None else _system_of(code)
         if wanted is not None and system not in wanted:
             continue
         changes.extend(_concept_changes(system, code, a, b))
