@@ -15,11 +15,19 @@ unspecified   skos:relatedMatch     the release states no relation; the comment 
 wrong         skos:exactMatch       with ``predicate_modifier`` ``Not`` (Orphanet W)
 ============  ====================  =====================================================
 
-``mapping_justification`` is ``semapv:ManualMappingCuration`` (every source is a curated
-release); the ``comment`` carries the relation as stated, the Orphanet ICD relation, the
-validation status, the qualifier (SNOMED CT map rule …) and the release, file and position.
-The set's ``license`` is SSSOM's "unspecified": the rows come from releases under different
-terms (see the releases listed in ``mapping_set_description``).
+Undecided and unstated relations use ``skos:relatedMatch``, which the SSSOM schema describes as
+"associated in some unspecified way"; the comment says which it was. ``mapping_justification`` is
+``semapv:ManualMappingCuration`` (every source is a curated release); the ``comment`` carries the
+relation as stated, the Orphanet ICD relation, the validation status, the qualifier (SNOMED CT
+map rule …) and the release, file and position. A statement that several releases make (product1
+and ORDO, or two WHO tables) is one row whose comment names each source. The set's ``license``
+is SSSOM's "unspecified": the rows come from releases under different terms (see the releases
+listed in ``mapping_set_description``).
+
+The file follows the canonical SSSOM/TSV layout: a ``#``-prefixed YAML block opening with the
+``curie_map`` (exactly the prefixes the rows use), no empty columns, and cells holding a tab,
+line break or double quote enclosed in double quotes. ICD-11 MMS and ICD-10-SE codes have no
+code-based public IRI (WHO's ``id.who.int`` IRIs name entities by number), hence ``urn:raremap:``.
 """
 
 from __future__ import annotations
@@ -67,6 +75,8 @@ CURIE_MAP = {
 UNSPECIFIED_LICENSE = "https://w3id.org/sssom/license/unspecified"
 COLUMNS = ("subject_id", "subject_label", "predicate_id", "predicate_modifier", "object_id", "object_label",
            "mapping_justification", "comment")
+REQUIRED = ("subject_id", "predicate_id", "object_id", "mapping_justification")
+KEY = ("subject_id", "predicate_id", "predicate_modifier", "object_id", "mapping_justification")
 
 
 def rows(rm: RareMap, systems: Iterable[str] | None = None) -> Iterator[dict[str, str]]:
@@ -110,14 +120,23 @@ def _label(labels: list[str], index: dict[str, int], code: str) -> str:
 
 def write(rm: RareMap, out: TextIO | None = None, *, systems: Iterable[str] | None = None,
           mapping_set_id: str | None = None, curie_map: dict[str, str] | None = None) -> int:
-    """Write every stated mapping as SSSOM TSV (metadata header + rows) to ``out``; returns the row count."""
+    """Write every stated mapping as SSSOM TSV (metadata header + rows) to ``out``; returns the row count.
+
+    Statements that agree on subject, predicate and object (e.g. one WHO 10→11 pair listed in
+    two tables) become one row whose comment names every source. Optional columns no row fills
+    are left out, and the CURIE map declares exactly the prefixes the rows use.
+    """
     from .. import __version__
 
     out = out if out is not None else sys.stdout
+    merged = _merge(rows(rm, systems))
+    columns = [c for c in COLUMNS if c in REQUIRED or any(r[c] for r in merged)]
     prefixes = dict(CURIE_MAP)
     prefixes.update(curie_map or {})
-    used = {system_of(c) for c in (*rm._by_source, *rm._by_target)} | {"semapv", "skos"}
-    for prefix in sorted(used - prefixes.keys()):
+    used = {r[c].split(":", 1)[0] for r in merged for c in ("subject_id", "predicate_id", "object_id",
+                                                              "mapping_justification")}
+    used |= {"semapv", "skos"}
+    for prefix in used - prefixes.keys():
         prefixes[prefix] = f"urn:raremap:{prefix}:"
     key = rm.snapshot.manifest.get("key") or "snapshot"
     releases = ", ".join(r.id for r in rm.releases)
@@ -125,21 +144,37 @@ def write(rm: RareMap, out: TextIO | None = None, *, systems: Iterable[str] | No
     header += [f"  {p}: {json.dumps(prefixes[p])}" for p in sorted(used)]
     header += [
         f"mapping_set_id: {json.dumps(mapping_set_id or f'urn:raremap:mappings:{key}')}",
+        f"mapping_set_version: {json.dumps(key)}",
         "mapping_set_title: \"raremap: mappings as stated by the loaded releases\"",
         f"mapping_set_description: {json.dumps('Mappings stated by ' + releases)}",
-        f"license: {UNSPECIFIED_LICENSE}",
-        f"mapping_date: {json.dumps(time.strftime('%Y-%m-%d'))}",
+        f"license: {json.dumps(UNSPECIFIED_LICENSE)}",
         f"mapping_tool: {json.dumps(f'raremap {__version__}')}",
+        f"publication_date: {json.dumps(time.strftime('%Y-%m-%d'))}",
     ]
+    # Canonical SSSOM/TSV: no space between '#' and the YAML, so nesting survives any parser.
     for line in header:
-        out.write(f"# {line}\n")
-    out.write("\t".join(COLUMNS) + "\n")
-    n = 0
-    for row in rows(rm, systems):
-        out.write("\t".join(_cell(row[c]) for c in COLUMNS) + "\n")
-        n += 1
-    return n
+        out.write(f"#{line}\n")
+    out.write("\t".join(columns) + "\n")
+    for row in merged:
+        out.write("\t".join(_cell(row[c]) for c in columns) + "\n")
+    return len(merged)
+
+
+def _merge(stream: Iterable[dict[str, str]]) -> list[dict[str, str]]:
+    """One row per (subject, predicate, modifier, object, justification); comments of repeats joined."""
+    by_key: dict[tuple[str, ...], dict[str, str]] = {}
+    for row in stream:
+        key = tuple(row[c] for c in KEY)
+        seen = by_key.get(key)
+        if seen is None:
+            by_key[key] = row
+        elif row["comment"] not in seen["comment"].split(" | "):
+            seen["comment"] += " | " + row["comment"]
+    return list(by_key.values())
 
 
 def _cell(value: str) -> str:
-    return value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    """A TSV cell quoted as SSSOM/TSV requires (RFC 4180 style) when it holds a tab, line break or quote."""
+    if any(ch in value for ch in '\t\n\r"'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
