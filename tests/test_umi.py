@@ -181,3 +181,90 @@ def test_needs_attention_shortcut_agrees_with_the_assessment(make_map) -> None:
     codes = [c for c in rm._index] + ["ICD10GM:Q87.4", "ICD10GM:C88.00", "ALPHAID:I67050"]
     for code in codes:
         assert Assessor(rm).needs_attention(code) == Assessor(rm).assess(code).needs_attention, code
+
+
+def test_fordjupningskod_coverage_does_not_claim_what_no_release_says(rm) -> None:
+    # E75.2A is "Gauchers sjukdom": no release maps Gaucher disease to it, only to E75.2; saying it
+    # "covers one rare disease and is not its own code" would contradict the coder's own title
+    a = rm.umi("ICD10SE:E75.2A")
+    assert a.rare_diseases == 1 and a.needs_attention and a.specific_to == ()
+    assert "Gauchers sjukdom" in a.reason["sv"] and "under E75.2" in a.reason["sv"]
+    assert "inte dess egen kod" not in a.reason["sv"] and "not its own code" not in a.reason["en"]
+    assert "anger om E75.2A avser den" in a.reason["sv"] and "whether E75.2A names it" in a.reason["en"]
+    assert "ange ORPHA:355" in a.reason["sv"] and "record ORPHA:355" in a.reason["en"]
+    many = rm.umi("ICD10SE:Q87.8A")  # Alports syndrom, under Q87.8 (2 rare diseases in the fixture)
+    assert many.rare_diseases == 2 and "2 sällsynta sjukdomar" in many.reason["sv"]
+    assert "är inte egen kod för någon av dem" not in many.reason["sv"]
+    assert "vilken av dem Q87.8A avser" in many.reason["sv"]
+
+
+def _product1(records: list) -> list:
+    from crosswalk_fixtures import PRODUCT1
+
+    return [PRODUCT1, *records]
+
+
+def _orpha_concept(code: str, label: str, **kw):
+    from raremap.model import Concept
+
+    return Concept(code, "ORPHA", label, labels={"en": label}, kind="disorder", release="orphanet-product1:2025-12-09", **kw)
+
+
+def _p1(source: str, target: str, relation: Relation, icd, n: int) -> Mapping:
+    return Mapping(source, target, relation, icd, True, published=target.partition(":")[2],
+                   provenance=Provenance("orphanet-product1:2025-12-09", "en_product1.xml", f"ExternalReference {n}"))
+
+
+def _se(*rows: tuple[str, str]) -> list:
+    from raremap.model import Concept
+
+    return [ICD10SE, *(Concept(f"ICD10SE:{c}", "ICD10SE", t, labels={"sv": t}, release=ICD10SE.id) for c, t in rows)]
+
+
+def test_several_narrower_own_codes_each_identify_the_disease(make_map) -> None:
+    # bundled product1 (data/README.md): Cystic fibrosis BTNT + "specific code" to E84.0 and E84.1
+    from raremap.model import IcdRelation
+
+    rm = make_map(
+        _product1([_orpha_concept("ORPHA:586", "Cystic fibrosis"),
+                   _p1("ORPHA:586", "ICD10:E84.0", Relation.BROADER, IcdRelation.SPECIFIC, 1),
+                   _p1("ORPHA:586", "ICD10:E84.1", Relation.BROADER, IcdRelation.SPECIFIC, 2)]),
+        _se(("E84", "Cystisk fibros"), ("E84.0", "Cystisk fibros med lungmanifestationer"),
+            ("E84.1", "Cystisk fibros med intestinala manifestationer")))
+    a = rm.umi("ORPHA:586")
+    assert a.specific_icd10 and not a.needs_attention
+    assert a.recommended == ("ICD10SE:E84.0", "ICD10SE:E84.1", "ORPHA:586")
+    assert "som egna koder för" in a.reason["sv"] and "as own codes of" in a.reason["en"]
+    assert "Var och en av ICD-10-SE E84.0, E84.1 identifierar diagnosen" in a.reason["sv"]
+    assert "Ange den som stämmer med patientens journal" in a.reason["sv"]
+    assert "Each of ICD-10-SE E84.0, E84.1 identifies the diagnosis" in a.reason["en"]
+
+
+def test_several_broad_codes_read_in_the_plural(make_map) -> None:
+    # bundled product1: ATTRV30M amyloidosis NTBT + "attributed" to E85.1 and G63.3
+    from raremap.model import IcdRelation
+
+    rm = make_map(
+        _product1([_orpha_concept("ORPHA:85447", "ATTRV30M amyloidosis"),
+                   _p1("ORPHA:85447", "ICD10:E85.1", Relation.NARROWER, IcdRelation.ATTRIBUTED, 1),
+                   _p1("ORPHA:85447", "ICD10:G63.3", Relation.NARROWER, IcdRelation.ATTRIBUTED, 2)]),
+        _se(("E85.1", "Neuropatisk heredofamiljär amyloidos"),
+            ("G63.3", "Polyneuropati vid andra endokrina och metaboliska sjukdomar (E00-E07, E15-E16, E20-E34, E70-E89)")))
+    a = rm.umi("ORPHA:85447")
+    assert a.needs_attention and a.recommended == ("ORPHA:85447",)
+    assert "ICD-10-SE E85.1, G63.3 identifierar inte sjukdomen, var för sig eller tillsammans" in a.reason["sv"]
+    assert "ICD-10-SE E85.1, G63.3 do not identify the disease" in a.reason["en"]
+    assert "ensam" not in a.reason["sv"]
+
+
+def test_non_rare_code_is_not_called_outdated(make_map) -> None:
+    # 2023 pack: ORPHA:362 Glucose-6-phosphate-dehydrogenase deficiency, flag 8225 (inactive: non rare in Europe)
+    from raremap.model import Status
+
+    rm = make_map(_product1([_orpha_concept("ORPHA:362", "Glucose-6-phosphate-dehydrogenase deficiency",
+                                            status=Status.NON_RARE)]))
+    a = rm.umi("ORPHA:362")
+    assert a.recommended == ()
+    assert "inte är sällsynt i Europa" in a.reason["sv"] and "not rare in Europe" in a.reason["en"]
+    assert "Ange inte ORPHA:362 i uppmärksamhetsinformationen" in a.reason["sv"]
+    assert "aktuell" not in a.reason["sv"] and "current" not in a.reason["en"]

@@ -191,8 +191,12 @@ class Assessor:
                 pre_sv.append(f"{orpha} är {status_sv}; bedöms som ersättaren {assessed}.")
             else:
                 retired = tuple(r.target for r in concept.replaced_by)
-                pre_en.append(f"{orpha} is {concept.status} and has no replacement.")
-                pre_sv.append(f"{orpha} är {status_sv} och saknar ersättare.")
+                if concept.status is Status.NON_RARE:
+                    pre_en.append(f"Orphanet marks {orpha} as not rare in Europe (an inactive ORPHA code).")
+                    pre_sv.append(f"Orphanet anger att {orpha} inte är sällsynt i Europa (inaktiv ORPHA-kod).")
+                else:
+                    pre_en.append(f"{orpha} is {concept.status} and has no replacement.")
+                    pre_sv.append(f"{orpha} är {status_sv} och saknar ersättare.")
         label = self._label(assessed)
         name = f"{label} ({assessed})" if label else assessed
         icd10 = tuple(self.cw.crosswalk(assessed, "ICD10"))
@@ -213,11 +217,23 @@ class Assessor:
             recommended = (*icd_codes, assessed, *concepts)
             shown = _list(_values(icd_codes))
             edition = "ICD-10-SE" if se_own else "ICD-10"
-            verb = "identifies" if len(icd_codes) == 1 else "identify"
-            en = (f"Orphanet names ICD-10 {_describe(own10, 0)} as the own code of {name}. {edition} {shown} "
-                  f"{verb} the diagnosis; the attention information needs no other code (the ORPHA code may be added).")
-            sv = (f"Orphanet anger ICD-10 {_describe(own10, 1)} som egen kod för {name}. {edition} {shown} "
-                  f"identifierar diagnosen; uppmärksamhetsinformationen behöver ingen annan kod (ORPHA-koden kan läggas till).")
+            several = len({m.target for m in own10}) > 1
+            choose_en = choose_sv = ""
+            if len(icd_codes) == 1:
+                which_en, which_sv = f"{edition} {shown} identifies", f"{edition} {shown} identifierar"
+            elif all(m.relation is Relation.BROADER for m in own10):
+                # each ICD code is one form of the disease (cystic fibrosis: E84.0, E84.1 …)
+                which_en = f"Each of {edition} {shown} identifies"
+                which_sv = f"Var och en av {edition} {shown} identifierar"
+                choose_en, choose_sv = " Record the one the patient's record supports.", " Ange den som stämmer med patientens journal."
+            else:
+                which_en, which_sv = f"{edition} {shown} identify", f"{edition} {shown} identifierar"
+            en = (f"Orphanet names ICD-10 {_describe(own10, 0)} as {'own codes' if several else 'the own code'} of "
+                  f"{name}. {which_en} the diagnosis.{choose_en} The attention information needs no other code "
+                  f"(the ORPHA code may be added).")
+            sv = (f"Orphanet anger ICD-10 {_describe(own10, 1)} som {'egna koder' if several else 'egen kod'} för "
+                  f"{name}. {which_sv} diagnosen.{choose_sv} Uppmärksamhetsinformationen behöver ingen annan kod "
+                  f"(ORPHA-koden kan läggas till).")
         else:
             recommended = (assessed, *concepts)
             se = _list(_values(_codes([m.target for m in icd10se]))) if icd10se else ""
@@ -242,8 +258,16 @@ class Assessor:
             if retired is None:
                 en += f" Record {assessed}{sct_en} in the attention information"
                 sv += f" Ange {assessed}{sct_sv} i uppmärksamhetsinformationen"
-                en += f"; ICD-10-SE {se} alone does not identify the disease." if se else "."
-                sv += f"; ICD-10-SE {se} ensam identifierar inte sjukdomen." if se else "."
+                several = len({m.target for m in icd10se}) > 1
+                if not se:
+                    en += "."
+                    sv += "."
+                elif several:
+                    en += f"; ICD-10-SE {se} do not identify the disease, alone or together."
+                    sv += f"; ICD-10-SE {se} identifierar inte sjukdomen, var för sig eller tillsammans."
+                else:
+                    en += f"; ICD-10-SE {se} alone does not identify the disease."
+                    sv += f"; ICD-10-SE {se} ensam identifierar inte sjukdomen."
         subdivided = [(m.target, subs) for m in icd10se if (subs := self.cw.subdivisions(m.target))
                       and m.relation is not Relation.RELATED]
         for target, subs in subdivided[:3]:
@@ -264,10 +288,14 @@ class Assessor:
             # an inactive code is never what a record should carry
             recommended = ()
             refers = _list(list(retired))
-            en += (f" {orpha} is no longer a current Orphanet code: do not record it; choose a current code"
-                   f"{f' (Orphanet refers to {refers})' if retired else ''}.")
-            sv += (f" {orpha} är inte längre en aktuell Orphanet-kod: ange den inte; välj en aktuell kod"
-                   f"{f' (Orphanet hänvisar till {refers})' if retired else ''}.")
+            if concept is not None and concept.status is Status.NON_RARE and not retired:
+                en += f" Do not record {orpha} in the attention information; code the diagnosis with ICD-10-SE as usual."
+                sv += f" Ange inte {orpha} i uppmärksamhetsinformationen; koda diagnosen med ICD-10-SE som vanligt."
+            else:
+                en += (f" {orpha} is no longer a current Orphanet code: do not record it; choose a current code"
+                       f"{f' (Orphanet refers to {refers})' if retired else ''}.")
+                sv += (f" {orpha} är inte längre en aktuell Orphanet-kod: ange den inte; välj en aktuell kod"
+                       f"{f' (Orphanet hänvisar till {refers})' if retired else ''}.")
         return UmiAssessment(
             code=assessed, label=label, query=query, specific_icd10=specific10, specific_icd11=specific11,
             needs_attention=not specific10, icd10=icd10, icd10se=icd10se, icd11=icd11, snomed=snomed,
@@ -294,30 +322,48 @@ class Assessor:
         icd10 = tuple(self.cw.crosswalk(source, "ICD10")) if system != "ICD10" else ()
         icd10se = tuple(self.cw.crosswalk(source, "ICD10SE")) if system != "ICD10SE" else ()
         icd11 = tuple(self.cw.crosswalk(source, "ICD11")) if system != "ICD11" else ()
-        note_en = note_sv = ""
         value = _value(source)
-        if system == "ICD10SE" and len(value.replace(".", "")) == 5 and value[-1].isalpha() and covers:
-            parent = _value(covers[0].via[0]) if covers[0].via else value[:-1]
-            note_en = (f" {value} is an ICD-10-SE fördjupningskod; Orphanet maps rare diseases only to {parent}, "
-                       f"so no loaded release says which of them {value} names.")
-            note_sv = (f" {value} är en fördjupningskod i ICD-10-SE; Orphanet mappar sällsynta sjukdomar endast till "
-                       f"{parent}, så ingen inläst utgåva anger vilken av dem {value} avser.")
-        if not n:
-            en = (f"No rare disease (ORPHA code) is mapped to {source} in the loaded releases; "
+        named = f"{source} ({label})" if label else source
+        if system == "ICD10SE" and _is_fordjupningskod(value) and covers and all(_joined_upward(m) for m in covers):
+            # no release maps a rare disease to the fördjupningskod itself: only to the code above it
+            parent = value[:-1]
+            if n == 1:
+                disease = diseases[0]
+                label1 = self._label(disease)
+                one = f"{disease} ({label1})" if label1 else disease
+                en = (f"{named} is an ICD-10-SE fördjupningskod under {parent}. No loaded release maps a rare disease "
+                      f"to {value} itself; one rare disease, {one}, is mapped to {parent}, and no loaded release says "
+                      f"whether {value} names it. When the patient has it, record {disease} (and its SNOMED CT concept) "
+                      f"in the attention information.")
+                sv = (f"{named} är en fördjupningskod i ICD-10-SE under {parent}. Ingen inläst utgåva mappar någon "
+                      f"sällsynt sjukdom till {value}; en sällsynt sjukdom, {one}, är mappad till {parent}, och ingen "
+                      f"inläst utgåva anger om {value} avser den. Om patienten har den, ange {disease} (och dess "
+                      f"SNOMED CT-begrepp) i uppmärksamhetsinformationen.")
+            else:
+                en = (f"{named} is an ICD-10-SE fördjupningskod under {parent}. No loaded release maps a rare disease "
+                      f"to {value} itself; {n} rare diseases (ORPHA codes) are mapped to {parent}, and no loaded release "
+                      f"says which of them {value} names. When the patient has one of them, record its ORPHA code "
+                      f"(and SNOMED CT concept) in the attention information.")
+                sv = (f"{named} är en fördjupningskod i ICD-10-SE under {parent}. Ingen inläst utgåva mappar någon "
+                      f"sällsynt sjukdom till {value}; {n} sällsynta sjukdomar (ORPHA-koder) är mappade till {parent}, "
+                      f"och ingen inläst utgåva anger vilken av dem {value} avser. Om patienten har någon av dem, ange "
+                      f"dess ORPHA-kod (och SNOMED CT-begrepp) i uppmärksamhetsinformationen.")
+        elif not n:
+            en = (f"No rare disease (ORPHA code) is mapped to {named} in the loaded releases; "
                   f"it needs no rare-disease attention coding.")
-            sv = (f"Ingen sällsynt sjukdom (ORPHA-kod) är mappad till {source} i de inlästa utgåvorna; "
+            sv = (f"Ingen sällsynt sjukdom (ORPHA-kod) är mappad till {named} i de inlästa utgåvorna; "
                   f"koden behöver ingen kompletterande kodning för sällsynt sjukdom.")
         elif n == 1:
             disease = diseases[0]
             label1 = self._label(disease)
-            named = f"{disease} ({label1})" if label1 else disease
-            en = (f"{source} covers one rare disease, {named}, and is not its own code. When the patient has it, "
+            one = f"{disease} ({label1})" if label1 else disease
+            en = (f"{named} covers one rare disease, {one}, and is not its own code. When the patient has it, "
                   f"record {disease} (and its SNOMED CT concept) in the attention information.")
-            sv = (f"{source} omfattar en sällsynt sjukdom, {named}, men är inte dess egen kod. Om patienten har den, "
+            sv = (f"{named} omfattar en sällsynt sjukdom, {one}, men är inte dess egen kod. Om patienten har den, "
                   f"ange {disease} (och dess SNOMED CT-begrepp) i uppmärksamhetsinformationen.")
         else:
-            en = f"{source} covers {n} rare diseases (ORPHA codes)"
-            sv = f"{source} omfattar {n} sällsynta sjukdomar (ORPHA-koder)"
+            en = f"{named} covers {n} rare diseases (ORPHA codes)"
+            sv = f"{named} omfattar {n} sällsynta sjukdomar (ORPHA-koder)"
             if specific_to:
                 shown = _list(_codes(list(specific_to)))
                 en += f" and is the own code of {len(specific_to)} of them ({shown}), so it does not identify one disease."
@@ -332,7 +378,7 @@ class Assessor:
         return UmiAssessment(
             code=source, label=label, query=source, specific_icd10=False, specific_icd11=False,
             needs_attention=bool(n), icd10=icd10, icd10se=icd10se, icd11=icd11, snomed=(),
-            recommended=(), reason={"sv": sv + note_sv, "en": en + note_en}, covers=covers, specific_to=specific_to,
+            recommended=(), reason={"sv": sv, "en": en}, covers=covers, specific_to=specific_to,
         )
 
     def _concept(self, code: str):
@@ -344,6 +390,17 @@ class Assessor:
     def _label(self, code: str) -> str:
         concept = self._concept(code)
         return concept.label if concept is not None else ""
+
+
+def _is_fordjupningskod(value: str) -> bool:
+    """An ICD-10-SE national fifth character (``E75.2A``)."""
+    return len(value.replace(".", "")) == 5 and value[-1].isalpha()
+
+
+def _joined_upward(m: Mapping) -> bool:
+    """``m`` starts by joining its source upward to the code above it (a fördjupningskod's parent)."""
+    first = m.steps[0] if m.steps else m
+    return first.basis == EDITION and first.relation is Relation.NARROWER
 
 
 def _key(code: str) -> str:
