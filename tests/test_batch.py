@@ -60,14 +60,14 @@ def test_limit_keeps_the_best(rm) -> None:
 
 def test_distinct_codes_resolved_once(rm, monkeypatch) -> None:
     calls = []
-    original = rm.crosswalker.resolve
-
-    def counting(code, system=None):
-        calls.append(code)
-        return original(code, system)
-
-    monkeypatch.setattr(rm.crosswalker, "resolve", counting)
     mapper = BatchMapper("code", "ORPHA", rm=rm)
+    original = mapper._resolve
+
+    def counting(code):
+        calls.append(code)
+        return original(code)
+
+    monkeypatch.setattr(mapper, "_resolve", counting)
     table = pa.table({"code": ["Q87.8", "Q87.4"] * 5000})
     for batch in table.to_batches(max_chunksize=1000):
         mapper.map_batch(batch)
@@ -230,3 +230,11 @@ def test_dictionary_columns_hold_each_value_once(rm) -> None:
     pd = pytest.importorskip("pandas")
     frame = out.to_pandas()  # Categorical columns: a repeated category would raise
     assert set(frame["status"]) == {"mapped", "missing", "invalid", "unknown"}
+
+
+def test_registry_spellings_resolve_as_the_crosswalker_does(rm) -> None:
+    from raremap.services.batch import _spellings
+
+    found = _spellings(rm)
+    assert found["Q874"] == found["Q87.4"] == "ICD10SE:Q87.4" and found["558"] == "ORPHA:558"
+    assert all(rm.crosswalker.resolve(value) == code for value, code in found.items())
