@@ -123,6 +123,20 @@ def test_inactive_code_without_replacement_is_never_recommended(make_map) -> Non
     assert "Record ORPHA:1136" not in a.reason["en"]
 
 
+def test_non_rare_code_needs_no_attention_coding(make_map) -> None:
+    # 2023 pack: ORPHA:362 Glucose-6-phosphate-dehydrogenase deficiency is "Non rare in Europe"
+    from raremap.model import Concept, Release, Status
+
+    pack = Release(id="orphanet-nomenclature:2023-06-21", system="ORPHA", name="pack", date="2023-06-21")
+    label = "Glucose-6-phosphate-dehydrogenase deficiency"
+    rm = make_map([pack, Concept("ORPHA:362", "ORPHA", label, labels={"en": label}, status=Status.NON_RARE,
+                                 kind="disorder", release=pack.id)])
+    a = rm.umi("ORPHA:362")
+    assert not a.needs_attention and a.recommended == () and not a.specific_icd10
+    assert "ICD-10-SE" in a.reason["sv"]
+    assert rm.umi_assessor.needs_attention("ORPHA:362") is False
+
+
 def test_code_without_rare_diseases(make_map) -> None:
     rm = make_map(orphanet(), [ICD10SE, *[r for r in everything()[1][1:]]])
     a = rm.umi("ICD10SE:Q87")

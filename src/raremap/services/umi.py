@@ -55,7 +55,8 @@ class UmiAssessment:
     or several rare diseases. ``query`` is the code as asked (canonical). ``icd10`` holds WHO
     ICD-10 codes as Orphanet maps them; ``icd10se``/``icd11``/``snomed`` the candidates in those
     systems with their relations (hierarchy fallbacks marked ``basis="hierarchy"``).
-    ``recommended`` lists, in order, the codes UMI should carry (none for an inactive code
+    ``needs_attention``: the record needs more than its ICD code to name the rare disease (no
+    own ICD-10 code); false for a code Orphanet marks non-rare in Europe. ``recommended`` lists, in order, the codes UMI should carry (none for an inactive code
     without replacement: the reason names what Orphanet refers to); ``reason`` says why, in
     Swedish (``"sv"``) and English (``"en"``). For a code other than ORPHA, ``covers`` holds
     the rare diseases it maps to and ``specific_to`` those for which it is the own code.
@@ -132,17 +133,24 @@ class Assessor:
             return hit.needs_attention
         system = system_of(source)
         if system == "ORPHA":
-            return not self.has_specific_icd10(self._replacement(source))
+            return self._orpha_needs_attention(self._replacement(source))
         if covers is None:
             covers = self.cw.crosswalk(source, "ORPHA")
         covers = [m for m in covers if m.basis != HIERARCHY]
         diseases = list(dict.fromkeys(m.target for m in covers))
         if system in ("SCTID", "ALPHAID") and len(diseases) == 1:
-            return not self.has_specific_icd10(self._replacement(diseases[0]))
+            return self._orpha_needs_attention(self._replacement(diseases[0]))
         specific_to = list(dict.fromkeys(m.target for m in covers if _covers_specifically(m)))
         if len(specific_to) == 1:
-            return not self.has_specific_icd10(self._replacement(specific_to[0]))
+            return self._orpha_needs_attention(self._replacement(specific_to[0]))
         return bool(diseases)
+
+    def _orpha_needs_attention(self, orpha: str) -> bool:
+        return not self.has_specific_icd10(orpha) and not self._non_rare(orpha)
+
+    def _non_rare(self, orpha: str) -> bool:
+        concept = self._concept(orpha)
+        return concept is not None and concept.status is Status.NON_RARE
 
     def _replacement(self, orpha: str) -> str:
         """An inactive ORPHA code's first strong replacement (the code itself otherwise)."""
@@ -298,7 +306,9 @@ class Assessor:
                        f"{f' (Orphanet hänvisar till {refers})' if retired else ''}.")
         return UmiAssessment(
             code=assessed, label=label, query=query, specific_icd10=specific10, specific_icd11=specific11,
-            needs_attention=not specific10, icd10=icd10, icd10se=icd10se, icd11=icd11, snomed=snomed,
+            # a code Orphanet marks non-rare names no rare disease: no attention coding
+            needs_attention=not specific10 and not self._non_rare(assessed),
+            icd10=icd10, icd10se=icd10se, icd11=icd11, snomed=snomed,
             recommended=tuple(dict.fromkeys(recommended)),
             reason={"sv": " ".join([*pre_sv, sv]), "en": " ".join([*pre_en, en])},
         )
