@@ -137,10 +137,40 @@ def test_non_rare_code_needs_no_attention_coding(make_map) -> None:
     assert rm.umi_assessor.needs_attention("ORPHA:362") is False
 
 
+def test_category_covers_the_rare_diseases_of_its_subdivisions(make_map) -> None:
+    # 2021 MasterFile: ORPHA:173 Cholera -> A00.0, A00.1, A00.9; nothing is mapped to A00 itself
+    from raremap.model import Concept, Edge, Release
+
+    pack = Release(id="orphanet-nomenclature:2023-06-21", system="ORPHA", name="pack", date="2023-06-21")
+    masterfile = Release(id="orphanet-masterfile:2021-07-01", system="ORPHA", name="MasterFile", date="2021-07-01")
+    se = Release(id="icd10se-inera:2022", system="ICD10SE", name="ICD-10-SE", date="2022-01-01")
+    titles = {"A00": "Kolera", "A00.0": "Kolera orsakad av Vibrio cholerae 01, biovar cholerae",
+              "A00.1": "Kolera orsakad av Vibrio cholerae 01, biovar eltor", "A00.9": "Kolera, ospecificerad"}
+    icd = [se, *(Concept(f"ICD10SE:{c}", "ICD10SE", t, labels={"sv": t}, release=se.id) for c, t in titles.items()),
+           *(Edge(f"ICD10SE:{c}", "ICD10SE:A00", "icd10se", se.id) for c in titles if c != "A00")]
+    mapped = [masterfile, *(Mapping("ORPHA:173", f"ICD10:{c}", Relation.UNSPECIFIED, published=c,
+                                    provenance=Provenance(masterfile.id, "ORPHAnomenclature_MasterFile_en_2021-07-01.xlsx", f"row {i}"))
+                            for i, c in enumerate(("A00.0", "A00.1", "A00.9"), start=2))]
+    rm = make_map([pack, Concept("ORPHA:173", "ORPHA", "Cholera", labels={"en": "Cholera"}, kind="disorder", release=pack.id)],
+                  icd, mapped, partial=(2,))
+    a = rm.umi("ICD10SE:A00")
+    assert a.rare_diseases == 1 and a.needs_attention and a.specific_to == ()
+    assert {(m.target, m.basis, m.via[0]) for m in a.covers} == {
+        ("ORPHA:173", "hierarchy", "ICD10SE:A00.0"), ("ORPHA:173", "hierarchy", "ICD10SE:A00.1"),
+        ("ORPHA:173", "hierarchy", "ICD10SE:A00.9")}
+    assert "A00.0, A00.1, A00.9" in a.reason["sv"] and "underkoder" in a.reason["sv"]
+    assert rm.umi_assessor.needs_attention("ICD10SE:A00") is True
+    assert rm.crosswalk("ICD10SE:A00", "ORPHA") == []  # the crosswalk itself states only what releases say
+    assert rm.umi("ICD10SE:A00.1").rare_diseases == 1
+
+
 def test_code_without_rare_diseases(make_map) -> None:
     rm = make_map(orphanet(), [ICD10SE, *[r for r in everything()[1][1:]]])
-    a = rm.umi("ICD10SE:Q87")
+    a = rm.umi("ICD10SE:C88")  # without Alpha-ID-SE nothing maps Waldenström's C88.0 to ORPHA
     assert a.rare_diseases == 0 and not a.needs_attention
+    # the category Q87 has no mapping of its own; its subdivisions Q87.4 and Q87.8 have
+    q87 = rm.umi("ICD10SE:Q87")
+    assert q87.rare_diseases == 3 and q87.needs_attention and all(m.basis == "hierarchy" for m in q87.covers)
 
 
 def test_umi_table(rm) -> None:

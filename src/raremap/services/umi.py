@@ -59,7 +59,9 @@ class UmiAssessment:
     own ICD-10 code); false for a code Orphanet marks non-rare in Europe. ``recommended`` lists, in order, the codes UMI should carry (none for an inactive code
     without replacement: the reason names what Orphanet refers to); ``reason`` says why, in
     Swedish (``"sv"``) and English (``"en"``). For a code other than ORPHA, ``covers`` holds
-    the rare diseases it maps to and ``specific_to`` those for which it is the own code.
+    the rare diseases it maps to (for an ICD-10 category also those mapped only to its
+    subdivisions, as ``basis="hierarchy"`` via the subdivision) and ``specific_to`` those for
+    which it is the own code.
     """
 
     code: str
@@ -143,7 +145,7 @@ class Assessor:
         specific_to = list(dict.fromkeys(m.target for m in covers if _covers_specifically(m)))
         if len(specific_to) == 1:
             return self._orpha_needs_attention(self._replacement(specific_to[0]))
-        return bool(diseases)
+        return bool(diseases) or bool(self._subdivision_covers(source, covers))
 
     def _orpha_needs_attention(self, orpha: str) -> bool:
         return not self.has_specific_icd10(orpha) and not self._non_rare(orpha)
@@ -177,7 +179,28 @@ class Assessor:
         diseases = list(dict.fromkeys(m.target for m in covers))
         if system in ("SCTID", "ALPHAID") and len(diseases) == 1:
             return self._orpha(diseases[0], source)
-        return self._coverage(source, covers)
+        return self._coverage(source, covers + self._subdivision_covers(source, covers))
+
+    def _subdivision_covers(self, source: str, covers) -> tuple[Mapping, ...]:
+        """The rare diseases an ICD-10(-SE) category covers through its subdivisions and not
+        directly (A00 "Kolera": ORPHA:173 is mapped to A00.0/A00.1/A00.9), as ``basis="hierarchy"``
+        with ``via`` naming the subdivision; the relation is broader∘(the subdivision's)."""
+        system, _, value = source.partition(":")
+        if system not in ("ICD10SE", "ICD10") or "-" in value or len(value) != 3:
+            return ()
+        children = self.cw.subdivisions(source) if system == "ICD10SE" else [
+            c for c in self.rm.children(source) if system_of(c) == system]
+        direct = {m.target for m in covers}
+        out: list[Mapping] = []
+        for child in children:
+            for m in self.cw.crosswalk(child, "ORPHA"):
+                if m.basis == HIERARCHY or m.target in direct:
+                    continue
+                out.append(Mapping(source=source, target=m.target, relation=Relation.BROADER.compose(m.relation),
+                                   validated=m.validated, via=(child, *m.via), provenance=m.provenance,
+                                   basis=HIERARCHY, note=f"{m.target} is mapped to {child}, a subdivision of {source}",
+                                   steps=(m,)))
+        return tuple(out)
 
     # --- an ORPHA code ---------------------------------------------------------------------
 
@@ -317,8 +340,9 @@ class Assessor:
 
     def _coverage(self, source: str, covers: tuple[Mapping, ...]) -> UmiAssessment:
         diseases = list(dict.fromkeys(m.target for m in covers))
-        specific_to = tuple(dict.fromkeys(m.target for m in covers if _covers_specifically(m)))
+        specific_to = tuple(dict.fromkeys(m.target for m in covers if m.basis != HIERARCHY and _covers_specifically(m)))
         n = len(diseases)
+        below = list(dict.fromkeys(m.via[0] for m in covers if m.basis == HIERARCHY))
         label = self._label(source)
         if len(specific_to) == 1:
             base = self._orpha(specific_to[0], source, announce=False)
@@ -385,6 +409,15 @@ class Assessor:
                    "in the attention information.")
             sv += (" Om patienten har någon av dem, ange dess ORPHA-kod (och SNOMED CT-begrepp) "
                    "i uppmärksamhetsinformationen.")
+        if below:
+            k = len({m.target for m in covers if m.basis == HIERARCHY})
+            shown = _list(_values(below))
+            if k == n:
+                en += f" {'It is' if k == 1 else 'They are'} mapped to its subdivisions ({shown}), not to {value} itself."
+                sv += f" {'Den är mappad' if k == 1 else 'De är mappade'} till dess underkoder ({shown}), inte till {value}."
+            else:
+                en += f" {k} of them are mapped only to its subdivisions ({shown}), not to {value} itself."
+                sv += f" {k} av dem är mappade endast till dess underkoder ({shown}), inte till {value}."
         return UmiAssessment(
             code=source, label=label, query=source, specific_icd10=False, specific_icd11=False,
             needs_attention=bool(n), icd10=icd10, icd10se=icd10se, icd11=icd11, snomed=(),
