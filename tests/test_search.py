@@ -453,6 +453,34 @@ def test_grouped_term_ranks_after_the_names_of_the_diagnosis(make_map):
     assert codes(rm.complete("spinal musk"))[:2] == ["ICD10SE:G12.9", "ICD10SE:G12"]
 
 
+def test_short_abbreviation_never_matches_a_fragment_of_a_longer_word(make_map):
+    # real names: ORPHA:70 (synonym SMA, 2023 pack), ICD-10-SE 2022 titles
+    rm = make_map([ORPHA, orpha("ORPHA:70", "Proximal spinal muscular atrophy", "SMA")],
+                  [ICD10SE, icd10se("ICD10SE:R52", "Smärta och värk som ej klassificeras på annan plats"),
+                   icd10se("ICD10SE:R10", "Buk- och bäckensmärtor")])
+    assert codes(rm.lookup("SMA")) == ["ORPHA:70"]
+    # ICD-10-SE has no abbreviation SMA: nothing, rather than "Smärta" scored as a near match
+    assert rm.lookup("SMA", system="ICD10SE") == []
+    assert rm.lookup("sma", system="ICD10SE") == []
+    # a short word still finds the names holding it (a typo in a word this short is not
+    # tolerated: one letter of four is too much to tell a typo from another word)
+    assert codes(rm.lookup("värk", system="ICD10SE")) == ["ICD10SE:R52"]
+    assert codes(rm.lookup("vark", system="ICD10SE")) == ["ICD10SE:R52"]  # ä typed as a
+
+
+def test_long_icd10se_title_is_found_whole(make_map):
+    # ICD-10-SE 2022 external-cause titles run to 300 characters; the distinguishing part is the end
+    stem = ("Avsiktligt självdestruktiv handling genom förgiftning med och exponering för antiepileptika, lugnande "
+            "läkemedel och sömnmedel, medel mot parkinsonism samt psykotropa medel som ej klassificeras på annan "
+            "plats-bostad och bostadsområde-")
+    rm = make_map([ICD10SE, icd10se("ICD10SE:X61.04", stem + "vitalaktivitet såsom vila, sömn, måltid och personlig hygien"),
+                   icd10se("ICD10SE:X61.09", stem + "aktivitet, ospecificerad")])
+    typed = (stem + "vitalaktivitet såsom vila, sömn, måltid och personlig hygien").lower().translate(str.maketrans("åäö", "aao"))
+    assert len(typed) > 256
+    [first, *_] = rm.lookup(typed)
+    assert (first.code, first.match) == ("ICD10SE:X61.04", "exact")
+
+
 def test_complete_every_word_typed_ahead(rm):
     """While coding, each word is typed only in part: "cyst fib" is "Cystic fibrosis"."""
     assert set(codes(rm.complete("cyst fib"))[:2]) == {"ORPHA:586", "ICD11:CA25"}

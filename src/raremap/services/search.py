@@ -44,7 +44,7 @@ _EXACT, _SYNONYM, _ABBREVIATION, _PREFIX, _GROUPED, _FUZZY = range(6)
 # starting with the query: the code it sits on may not be the diagnosis' own
 _KIND_TIER = {PREFERRED: _EXACT, ABBREVIATION: _ABBREVIATION, GROUPED: _GROUPED}
 
-MAX_QUERY = 256  # characters of a query that are looked at
+MAX_QUERY = 512  # characters of a query that are looked at (the longest ICD-10-SE titles run to ~300)
 GRAM_BUDGET = 4_000  # postings entries read per query for trigram candidates
 MIN_GRAMS = 8  # ... but never fewer trigrams than this (a name with ≤ 2 typos keeps one of 7)
 WORD_BUDGET = 4_000  # postings entries read per query for word candidates
@@ -56,6 +56,8 @@ SIMILAR_POOL = 24  # vocabulary words scored against a misspelt word ...
 SIMILAR_MAX = 1  # ... of which the closest stands for it (alternatives would count twice)
 SIMILAR_MIN = 70.0  # ... when at least this similar
 FUZZY_CUTOFF = 30.0
+SHORT_QUERY = 4  # a query of one or two words this short is an abbreviation or a short word, never a fragment:
+SHORT_CUTOFF = 80.0  # ... its fuzzy matches need a word spelt this much like it ("SMA" is not "Smärta")
 COVERAGE_FLOOR = 0.6  # score factor of a name holding none of the query's words (1.0: all of them)
 SPELT_ALIKE = 80.0  # a word of a name this similar to a word of the query counts as holding it
 PREFIX_BUDGET = 8_000  # postings entries read for the completions of the rarest word typed
@@ -630,6 +632,13 @@ _NUMBER = re.compile(r"\b\d+\b")
 NUMBER_MISMATCH = 0.8  # score factor for a name whose numbers all differ from the query's
 
 
+def _is_short(q: str) -> bool:
+    """An abbreviation-like normalised query: words of at most SHORT_QUERY characters, at most
+    two of them ("sma", "pku", "cf", "mps 1")."""
+    words = q.split()
+    return len(words) <= 2 and all(len(w) <= SHORT_QUERY for w in words)
+
+
 def similarity(q: str, names: list[str]) -> np.ndarray:
     """Scores 0–100 of normalised ``names`` against the normalised query ``q``.
 
@@ -649,7 +658,14 @@ def similarity(q: str, names: list[str]) -> np.ndarray:
     lengths = np.fromiter(map(len, names), np.float32, len(names))
     scale = np.where(lengths >= 8 * len(q), 0.6, 0.9).astype(np.float32)
     longer = np.flatnonzero(lengths >= 1.5 * len(q))
-    if len(longer):
+    if _is_short(q):
+        # no credit for a fragment of a longer word ("sma" in "smarta"): a name must hold a word
+        # spelt like the query, or be spelt like it as a whole
+        word = np.array([max((fuzz.ratio(q, w) for w in name.split()), default=0.0) for name in names], np.float32)
+        alike = (word >= SHORT_CUTOFF) | (score >= SHORT_CUTOFF)
+        score[longer] = np.maximum(score[longer], word[longer] * scale[longer])
+        score[~alike] = 0.0
+    elif len(longer):
         part = process.cdist([q], [names[i] for i in longer.tolist()], scorer=fuzz.partial_ratio, dtype=np.float32)[0]
         score[longer] = np.maximum(score[longer], part * scale[longer])
     words = set(q.split())
