@@ -342,8 +342,10 @@ def test_mapping_fixture_icd10_concepts_and_hierarchy() -> None:
     _, concepts, parents, _ = split(records)
     marfan = concepts["ICD10:Q87.4"]
     assert (marfan.system, marfan.kind, marfan.label, dict(marfan.attributes)) == (
-        "ICD10", "category", "Marfan syndrome", {"chapter": "XVII"})
-    assert concepts["ICD10:B18.00"].kind == "modifiedcategory"
+        "ICD10", "subcategory", "Marfan syndrome", {"chapter": "XVII"})
+    assert concepts["ICD10:Q87"].kind == "category"
+    b1800 = concepts["ICD10:B18.00"]
+    assert (b1800.kind, b1800.attributes["who_class_kind"]) == ("subcategory", "modifiedcategory")
     assert concepts["ICD10:A00.9"].label == "Cholera, unspecified"  # named only by 11To10
     # chapters are named by the range of their blocks, here those of the excerpt (A50-A64 is
     # named by 11To10 only)
@@ -477,8 +479,11 @@ def test_shared_mapping_tables(shared_data: Path) -> None:
     assert all(m.relation is Relation.UNSPECIFIED for m in mappings)
     assert "ICD-11 side: bare extension code (no stem code)" not in reasons(report)
 
+    # kinds of the public contract: 11,243 WHO "category" rows are 2,090 categories and 9,153
+    # subcategories; the 1,058 "modifiedcategory" codes are subcategories too
     assert Counter(c.kind for c in concepts.values()) == {
-        "category": 11243, "modifiedcategory": 1058, "block": 274, "chapter": 22}
+        "category": 2090, "subcategory": 10211, "block": 274, "chapter": 22}
+    assert sum(c.attributes.get("who_class_kind") == "modifiedcategory" for c in concepts.values()) == 1058
     chapters = {c.attributes["chapter"]: c.code for c in concepts.values() if c.kind == "chapter"}
     assert chapters["I"] == "ICD10:A00-B99" and chapters["XVII"] == "ICD10:Q00-Q99"
     assert chapters["XIX"] == "ICD10:S00-T98" and chapters["XXII"] == "ICD10:U00-U85"

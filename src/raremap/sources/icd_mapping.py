@@ -25,8 +25,9 @@ What the reader emits:
   the same foundation entity; every other foundation row is skipped and counted. ``Equivalent``
   is not turned into ``exact``: WHO uses it for pairs such as E10.1 "Type 1 diabetes mellitus
   with ketoacidosis" → "Idiopathic Type 1 diabetes mellitus".
-* ``Concept`` for every WHO ICD-10 code the tables name (English title, kind from
-  ``10ClassKind``: chapter/block/category/modifiedcategory) and ``Edge``s of the ICD-10
+* ``Concept`` for every WHO ICD-10 code the tables name (English title; kind chapter/block/
+  category, and subcategory for a dotted code — WHO's ``modifiedcategory`` kept as the attribute
+  ``who_class_kind``) and ``Edge``s of the ICD-10
   hierarchy (``icd10``): a dotted code under its truncation (Q87.4 → Q87), a three-character
   code or block under the innermost block whose range contains it, a top block under its
   chapter. Chapters are written as Roman numerals in the tables; raremap names a chapter by the
@@ -362,8 +363,15 @@ class _Run:
                 report.count(f"{self.reader}: ICD-10 codes not emitted (no title)")
                 continue
             attributes = {"chapter": roman} if roman else {}
+            kind = entity.kind
+            if kind in ("category", "modifiedcategory") and "." in code:
+                # the kinds of the public contract (as ICD-10-SE): a dotted code is a subcategory;
+                # WHO's own class kind is kept where it says more
+                if kind == "modifiedcategory":
+                    attributes["who_class_kind"] = kind
+                kind = "subcategory"
             yield Concept(code=code, system=ICD10, label=entity.title, labels={"en": entity.title},
-                          kind=entity.kind, attributes=attributes, release=self.release.id)
+                          kind=kind, attributes=attributes, release=self.release.id)
             report.count(f"{self.reader}: ICD-10 {entity.kind}")
             if entity.kind == "chapter":
                 continue
