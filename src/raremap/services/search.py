@@ -14,7 +14,8 @@ Candidates come from the index, never from a scan of every name:
 
 Only the short list (a few dozen names) is scored with rapidfuzz (:func:`similarity`).
 
-Ranking: names (exact preferred label > exact synonym > exact abbreviation) > prefix > fuzzy.
+Ranking: names (exact preferred label > exact synonym > exact abbreviation) > prefix > grouped
+(a term a grouping code gathers, e.g. a KSH97-P aggregate's, matched exactly) > fuzzy.
 Among names a name in the order typed beats the same words reordered; within a tier by score;
 on an equal match diagnoses before ICD-11 extension codes and Alpha-ID index entries; then the
 tier, closeness of the surface text (so "Strålcystit" typed with å wins over a name that
