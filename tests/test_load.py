@@ -136,3 +136,27 @@ def test_malformed_release_never_touches_the_snapshot(cut: int, insert: bytes | 
         else:
             assert raremap.snapshot.read(dest).manifest["counts"]["concepts"] >= 0  # a whole, readable snapshot
         assert sorted(p.name for p in tmp.iterdir()) == ["releases", "snapshot"]
+
+
+def test_one_loaded_map_answers_many_threads_alike(tmp_path: Path) -> None:
+    """A clinical tool serves requests from threads: the lazily built caches and indexes of a
+    freshly loaded map give the answers a single thread gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sequential = raremap.load(cache=tmp_path)
+    codes = [c.code for c in sequential.concepts()]
+    queries = ["marfans syndrom", "Marfan", "cystisk fibros", "MFS", "chondrodysplasia punctata"]
+
+    def answers(rm, code: str) -> tuple:
+        umi = rm.umi(code) if code.startswith(("ORPHA:", "ICD10SE:")) else None
+        return (tuple((m.target, m.relation, m.basis) for m in rm.crosswalk(code)),
+                (umi.needs_attention, umi.recommended) if umi else None)
+
+    expected = [answers(sequential, c) for c in codes]
+    expected_lookup = [[m.code for m in sequential.lookup(q)] for q in queries]
+    fresh = raremap.load(snapshot=sequential.snapshot.path)
+    with ThreadPoolExecutor(8) as pool:
+        looked_up = list(pool.map(lambda q: [m.code for m in fresh.lookup(q)], queries * 8))
+        got = list(pool.map(lambda c: answers(fresh, c), codes))
+    assert got == expected
+    assert looked_up == expected_lookup * 8
