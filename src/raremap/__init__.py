@@ -8,32 +8,65 @@
 
 __version__ = "0.1.0"
 
+import importlib as _importlib
+import typing as _typing
+
 from .codes import Code, System
-from .errors import InvalidCodeError, RaremapError, ReleaseFormatError, SnapshotError, UnknownCodeError
+from .errors import (InvalidCodeError, NoReleasesError, RaremapError, ReleaseFormatError, SnapshotError,
+                     UnknownCodeError, UsageError)
 from .loader import build, load
-from .model import Concept, IcdRelation, Mapping, Match, Relation, Release, Status, Term
-from .services.diff import diff
+from .model import (Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, SourceFile,
+                    Status, Term, TermKind)
+from .services.diff import Change, diff
 from .services.rare_map import RareMap
 from .services.umi import UmiAssessment
 
+if _typing.TYPE_CHECKING:
+    from .fetch import FetchError
+    from .services.batch import BatchMapper, MissingColumnError
+
+# imported on first use: ``import raremap`` stays light for callers that never batch-map or fetch
+_LAZY = {"BatchMapper": ".services.batch", "MissingColumnError": ".services.batch", "FetchError": ".fetch"}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    if name in _LAZY:
+        return getattr(_importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'raremap' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
+    "BatchMapper",
+    "Change",
     "Code",
     "Concept",
+    "FetchError",
     "IcdRelation",
     "InvalidCodeError",
     "Mapping",
     "Match",
+    "MissingColumnError",
+    "NoReleasesError",
+    "Provenance",
     "RareMap",
     "RaremapError",
     "Relation",
     "Release",
     "ReleaseFormatError",
+    "Replacement",
     "SnapshotError",
+    "SourceFile",
     "Status",
     "System",
     "Term",
+    "TermKind",
     "UmiAssessment",
     "UnknownCodeError",
+    "UsageError",
     "__version__",
     "build",
     "diff",

@@ -39,3 +39,18 @@ class ReleaseFormatError(RaremapError):
 
 class SnapshotError(RaremapError):
     """A compiled snapshot is missing, corrupt or of an unsupported version."""
+
+
+class NoReleasesError(RaremapError):
+    """A releases directory does not exist, is not a directory, or holds no release file
+    raremap recognises (``path`` names it)."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class UsageError(RaremapError, ValueError):
+    """An argument raremap cannot use: conflicting options, a value out of range, an input
+    file that does not exist, an output path that would destroy something else."""

@@ -11,12 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import snapshot as snap
-from .errors import RaremapError, SnapshotError
+from .errors import NoReleasesError, SnapshotError, UsageError
 from .indexes import LAYOUT_VERSION, build_indexes
 from .snapshot.compile import compile_inputs
 from .services.rare_map import RareMap
 from .sources import discover
-from .sources.base import BuildReport, sha256_file
+from .sources.base import BuildReport, ReleaseReader, sha256_file
+
+Inputs = list[tuple[ReleaseReader, tuple[Path, ...]]]
 
 __all__ = ["build", "cache_dir", "load", "sample_dir"]
 
@@ -47,15 +49,13 @@ def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.Path
     key made of the input checksums); ``load(snapshot=PATH)`` opens a compiled snapshot.
     """
     if releases is not None and snapshot is not None:
-        raise RaremapError("give releases= or snapshot=, not both")
+        raise UsageError("give releases= or snapshot=, not both")
     if snapshot is not None:
-        return RareMap(snap.read(Path(snapshot)))
+        return RareMap(snap.read(_snapshot_dir(Path(snapshot))))
     root = Path(releases) if releases is not None else sample_dir()
     bundled = releases is None
     report = BuildReport()
-    inputs = discover(root, report=report)
-    if not inputs:
-        raise RaremapError(f"{root}: no release files recognised")
+    inputs = _discover(root, report)
     key = _key(root, inputs)
     dest = Path(cache) if cache is not None else cache_dir()
     target = dest / key
@@ -64,19 +64,28 @@ def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.Path
             return RareMap(snap.read(target))
         except SnapshotError:
             pass  # stale or damaged cache entry: rebuild below
-    build(root, target, inputs=inputs, key=key, bundled_sample=bundled, progress=progress, report=report)
+    _build(root, target, inputs=inputs, key=key, bundled_sample=bundled, progress=progress, report=report)
     return RareMap(snap.read(target))
 
 
-def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inputs=None, key: str = "",
-          bundled_sample: bool = False, progress: Callable[[str], None] | None = None,
+def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inputs: Inputs | None = None,
+          key: str = "", bundled_sample: bool = False, progress: Callable[[str], None] | None = None,
           report: BuildReport | None = None) -> Path:
-    """Compile the releases under ``releases`` into a snapshot directory ``dest`` (atomic)."""
+    """Compile the releases under ``releases`` into a snapshot directory ``dest`` (atomic).
+
+    ``dest`` may be new, an empty directory or an earlier snapshot (replaced); anything else
+    raises :class:`UsageError` rather than being replaced.
+    """
     root = Path(releases)
     report = report if report is not None else BuildReport()
-    inputs = inputs if inputs is not None else discover(root, report=report)
-    if not inputs:
-        raise RaremapError(f"{root}: no release files recognised")
+    inputs = inputs if inputs is not None else _discover(root, report)
+    _check_dest(Path(dest))
+    return _build(root, Path(dest), inputs=inputs, key=key, bundled_sample=bundled_sample, progress=progress,
+                  report=report)
+
+
+def _build(root: Path, dest: Path, *, inputs: Inputs, key: str, bundled_sample: bool,
+           progress: Callable[[str], None] | None, report: BuildReport) -> Path:
     compiled = compile_inputs(inputs, root, bundled_sample=bundled_sample, progress=progress, report=report)
     if progress:
         progress(f"merged: {len(compiled.concepts):,} concepts, {len(compiled.mappings):,} mappings; building the search index")
@@ -85,6 +94,39 @@ def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inp
         progress(f"writing the snapshot to {dest}")
     return snap.write(compiled, Path(dest), key=key or _key(root, inputs), extra_tables=extra,
                       bundled_sample=bundled_sample)
+
+
+def _discover(root: Path, report: BuildReport) -> Inputs:
+    """The release inputs under ``root``; a missing or empty releases directory is an error."""
+    if not root.exists():
+        raise NoReleasesError(root, "no such releases directory")
+    if not root.is_dir():
+        raise NoReleasesError(root, "not a directory (give the folder that holds the release files)")
+    inputs = discover(root, report=report)
+    if not inputs:
+        raise NoReleasesError(root, "no release files recognised (Orphadata XML, ORDO OWL, ICD-10-SE, "
+                                    "ICD-11 MMS, SNOMED CT RF2 or Alpha-ID-SE files; see README 'Releases')")
+    return inputs
+
+
+def _snapshot_dir(path: Path) -> Path:
+    """``path`` if it can be a snapshot directory (snapshot.read checks the rest)."""
+    if not path.exists():
+        raise SnapshotError(f"{path}: no such snapshot directory")
+    if not path.is_dir():
+        raise SnapshotError(f"{path}: a file, not a snapshot directory (one holding {snap.MANIFEST} and .arrow tables)")
+    return path
+
+
+def _check_dest(dest: Path) -> None:
+    """Refuse to build over anything but an earlier snapshot or an empty directory: the
+    snapshot replaces ``dest`` as a whole."""
+    if not dest.exists() or (dest / snap.MANIFEST).is_file():
+        return
+    if dest.is_dir() and not any(dest.iterdir()):
+        return
+    what = "a file" if not dest.is_dir() else "a directory that is not a raremap snapshot"
+    raise UsageError(f"{dest}: {what}; a snapshot would replace it (choose a new path or an earlier snapshot)")
 
 
 @functools.lru_cache(maxsize=1)
@@ -103,7 +145,7 @@ def _builder_digest() -> str:
     return digest.hexdigest()
 
 
-def _key(root: Path, inputs) -> str:
+def _key(root: Path, inputs: Inputs) -> str:
     from . import __version__
 
     digest = hashlib.sha256()

@@ -16,7 +16,37 @@ from ..model import Concept, Mapping
 from ..services.rare_map import RareMap
 
 
+EPILOG = """\
+examples:
+  raremap lookup "marfans syndrom"              find codes by name (Swedish or English)
+  raremap show ORPHA:558                        a code in any spelling (Q874, Orphanet_558 ...)
+  raremap map ORPHA:166024 --to ICD10SE         crosswalk with relation and path
+  raremap umi ORPHA:166024 --lang en            own ICD code? what attention information carries
+  raremap batch registry.csv -c diagnos --to ORPHA -o mapped.parquet
+  raremap show ORPHA:558 --releases ~/releases  answer from real releases (built once, cached)
+
+Every command answers from the bundled sample releases unless given --releases DIR or
+--snapshot PATH. Codes are printed canonically: ORPHA:558, ICD10SE:Q87.4, ICD10:Q87.4,
+ICD10GM:G25.88, ICD11:LD28.01, SCTID:19346006, ALPHAID:I19094.
+
+exit status: 0 done; 1 lookup found no match; 2 a usage error, an invalid or unknown code,
+a missing or unreadable file or release (one line on stderr, starting with "raremap:").
+"""
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps one-paragraph descriptions; prints multi-line text (examples, exit status) as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+SYSTEMS = "ORPHA, ICD10SE, ICD10, ICD10GM, ICD11, SCTID, ALPHAID"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``raremap`` command with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -26,61 +56,119 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as err:  # a file the user named: missing, unwritable, a directory ...
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"raremap: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("raremap: interrupted", file=sys.stderr)
+        return 130
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="raremap", description="Rare-disease terminology: ORPHA, ICD-10-SE, ICD-11, SNOMED CT.")
+    p = argparse.ArgumentParser(prog="raremap", description="Rare-disease terminology: ORPHA, ICD-10-SE, ICD-11 MMS "
+                                "and SNOMED CT, offline. Run 'raremap COMMAND --help' for a command's options.",
+                                epilog=EPILOG, formatter_class=HelpFormatter)
     sub = p.add_subparsers(required=True, metavar="COMMAND")
 
-    def source_args(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--releases", metavar="DIR", help="release files to build from (default: bundled sample)")
-        q.add_argument("--snapshot", metavar="PATH", help="a compiled snapshot to load")
-        q.add_argument("--json", action="store_true", help="print JSON")
+    def source_args(q: argparse.ArgumentParser, json: bool = True) -> None:
+        q.add_argument("--releases", metavar="DIR",
+                       help="answer from the release files under DIR (a snapshot is built once and cached); "
+                            "default: the bundled sample")
+        q.add_argument("--snapshot", metavar="PATH", help="answer from a compiled snapshot (raremap build -o PATH)")
+        if json:
+            q.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    show = sub.add_parser("show", help="a code: label, status, kind, parents, synonyms, mappings")
-    show.add_argument("code")
-    show.add_argument("--system", help="code system of a bare code (ORPHA, ICD10SE, ICD10, ICD11, SCTID)")
+    show = sub.add_parser("show", help="a code: label, status, kind, parents, synonyms, mappings",
+                          description="Show a code of any system: labels, status and replacement, kind, parents, "
+                                      "synonyms, the mappings the releases state and the codes mapped to it.",
+                          epilog="examples:\n  raremap show ORPHA:558\n  raremap show q874\n"
+                                 "  raremap show 558 --system ORPHA --json",
+                          formatter_class=HelpFormatter)
+    show.add_argument("code", help="a code in any spelling: ORPHA:558, Orphanet_558, Q87.4, Q874, SCTID:19346006 ...")
+    show.add_argument("--system", type=system_arg, help=f"code system of a bare code ({SYSTEMS})")
     source_args(show)
     show.set_defaults(run=_show)
 
-    b = sub.add_parser("build", help="compile release files into a snapshot")
-    b.add_argument("--releases", metavar="DIR", required=True)
-    b.add_argument("--output", "-o", metavar="PATH", help="snapshot directory (default: the cache)")
-    b.add_argument("--json", action="store_true")
+    from .lookup import add_commands as add_lookup  # lookup
+
+    add_lookup(sub, source_args)
+    from .mapping import add_commands  # map, umi, batch, export
+
+    add_commands(sub, source_args)
+
+    b = sub.add_parser("build", help="compile release files into a snapshot",
+                       description="Compile the release files under --releases into a snapshot (Arrow tables and "
+                                   "manifest.json) and print what it holds. Without -o the snapshot goes to the "
+                                   "cache ($RAREMAP_CACHE, default ~/.cache/raremap) and is rebuilt.",
+                       epilog="example:\n  raremap build --releases ~/releases -o ~/raremap-2025",
+                       formatter_class=HelpFormatter)
+    b.add_argument("--releases", metavar="DIR", required=True, help="the release files to compile (required)")
+    b.add_argument("--output", "-o", metavar="PATH",
+                   help="snapshot directory: new, empty or an earlier snapshot (default: the cache)")
+    b.add_argument("--json", action="store_true", help="print the snapshot path, releases, counts and build report as JSON")
     b.set_defaults(run=_build)
 
-    r = sub.add_parser("releases", help="the loaded releases with versions and files")
+    r = sub.add_parser("releases", help="the loaded releases with versions and files",
+                       description="List the releases answering: id, name, version, date, and every file with "
+                                   "its SHA-256 checksum and size.")
     source_args(r)
     r.set_defaults(run=_releases)
 
-    d = sub.add_parser("diff", help="what changed between two releases (release dirs or snapshots)")
+    d = sub.add_parser("diff", help="what changed between two releases (release dirs or snapshots)",
+                       description="New and retired codes (with replacements), renamed labels, hierarchy "
+                                   "changes and changed mappings between two releases.",
+                       epilog="example:\n  raremap diff releases-2024 releases-2025 --codes registry_codes.csv --csv",
+                       formatter_class=HelpFormatter)
     d.add_argument("old", help="old release directory or snapshot")
     d.add_argument("new", help="new release directory or snapshot")
     d.add_argument("--codes", metavar="CSV", help="only these codes (first column, or a column named 'code')")
-    d.add_argument("--system", action="append", type=_system_arg, help="only this code system (repeatable)")
+    d.add_argument("--system", action="append", type=system_arg, help=f"only this code system (repeatable; {SYSTEMS})")
     fmt = d.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true")
-    fmt.add_argument("--csv", action="store_true")
+    fmt.add_argument("--json", action="store_true", help="print the changes as JSON")
+    fmt.add_argument("--csv", action="store_true", help="print the changes as CSV")
     d.set_defaults(run=_diff)
 
-    f = sub.add_parser("fetch", help="download the official releases (never SNOMED CT) into a releases directory")
+    f = sub.add_parser("fetch", help="download the official releases (never SNOMED CT) into a releases directory",
+                       description="Download Orphadata, ICD-10-SE and ICD-11 release files into DIR/<system>/ "
+                                   "(resumable, checksummed, with fetch-manifest.json). SNOMED CT is never "
+                                   "downloaded: copy in your own licensed release with --snomed.",
+                       epilog="examples:\n  raremap fetch --dest releases --only orphanet\n"
+                              "  raremap fetch --dest releases --from-dir ~/Downloads\n"
+                              "  raremap fetch --dest releases --snomed SnomedCT_ManagedServiceSE_PRODUCTION_SE1000052_20241130T120000Z.zip",
+                       formatter_class=HelpFormatter)
     f.add_argument("--dest", default="releases", metavar="DIR", help="releases directory (default: ./releases)")
-    f.add_argument("--only", action="append", metavar="SYSTEM", help="orphanet, icd10se or icd11 (repeatable)")
+    f.add_argument("--only", action="append", metavar="SYSTEM", type=str.lower, choices=("orphanet", "icd10se", "icd11"),
+                   help="orphanet, icd10se or icd11 (repeatable; default: all three)")
     f.add_argument("--from-dir", metavar="DIR", help="take files you downloaded by hand from DIR instead")
     f.add_argument("--snomed", metavar="ZIP", help="your own SNOMED CT RF2 release zip (International or Swedish edition)")
     f.add_argument("--url", action="append", default=[], metavar="SYSTEM/NAME=URL",
                    help="fetch this URL too, or instead of the catalogue's URL for NAME")
-    f.add_argument("--lang", default="en", help="Orphadata / ICD-11 language (default en)")
-    f.add_argument("--icd11-release", default="2025-01", metavar="YYYY-MM")
+    f.add_argument("--lang", default="en", help="Orphadata / ICD-11 language (default: en)")
+    f.add_argument("--icd11-release", default="2025-01", metavar="YYYY-MM", help="ICD-11 MMS release (default: 2025-01)")
     f.set_defaults(run=_fetch)
-
-    from .mapping import add_commands  # map, umi, batch, export
-
-    add_commands(sub, source_args)
-    from .lookup import add_commands as add_lookup  # lookup
-
-    add_lookup(sub, source_args)
     return p
+
+
+def system_arg(text: str) -> str:
+    """argparse type of a code system name (ORPHA, ICD10SE, icd-10-se ...): its canonical name."""
+    from .. import codes
+
+    try:
+        return codes._system(text).value
+    except RaremapError:
+        raise argparse.ArgumentTypeError(f"unknown code system {text!r} (use one of {SYSTEMS})") from None
+
+
+def positive_int(text: str) -> int:
+    """argparse type of a count that must be 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1")
+    return value
 
 
 def _load(args: argparse.Namespace) -> RareMap:
@@ -215,15 +303,6 @@ def _diff(args: argparse.Namespace) -> int:
         if not changes:
             print("no changes")
     return 0
-
-
-def _system_arg(text: str) -> str:
-    from .. import codes
-
-    try:
-        return codes._system(text).value
-    except RaremapError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _change_text(c: Any) -> str:

@@ -24,58 +24,102 @@ import pyarrow.compute as pc
 from ..model import Mapping
 
 
-def add_commands(sub: Any, source_args: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
     """Register ``map``, ``umi``, ``batch`` and ``export`` on the ``raremap`` subparsers."""
-    m = sub.add_parser("map", help="crosswalk a code to another system (relation, path, provenance)")
-    m.add_argument("code")
-    m.add_argument("--to", metavar="SYSTEM", help="target system: ORPHA, ICD10SE, ICD10, ICD10GM, ICD11, SCTID, ALPHAID")
-    m.add_argument("--system", help="code system of a bare code")
+    from . import SYSTEMS, HelpFormatter, positive_int, system_arg
+
+    raw = HelpFormatter
+    m = sub.add_parser("map", help="crosswalk a code to another system (relation, path, provenance)",
+                       description="What a code is in another system: each target with its relation (exact, "
+                                   "narrower, broader, related, undecided, unspecified), Orphanet's ICD relation, "
+                                   "how it was found (stated, inverse, edition, replacement, transitive, "
+                                   "hierarchy), the path and the release file it comes from.",
+                       epilog="examples:\n  raremap map ORPHA:166024 --to ICD10SE\n  raremap map Q87.8 --to ORPHA\n"
+                              "  raremap map SCTID:19346006 --to ICD10SE --max-hops 3 --json",
+                       formatter_class=raw)
+    m.add_argument("code", help="a code in any spelling: ORPHA:558, Orphanet_558, Q87.4, Q874, SCTID:19346006 ...")
+    m.add_argument("--to", metavar="SYSTEM", type=system_arg, help=f"target system: {SYSTEMS} (default: every system)")
+    m.add_argument("--system", type=system_arg, help=f"code system of a bare code ({SYSTEMS})")
     _crosswalk_args(m)
     source_args(m)
     m.set_defaults(run=_map)
 
-    u = sub.add_parser("umi", help="UMI assessment: own ICD code or not, what attention information should carry")
-    u.add_argument("code")
-    u.add_argument("--lang", choices=("sv", "en"), default="sv", help="language of the reason (default sv)")
+    u = sub.add_parser("umi", help="UMI assessment: own ICD code or not, what attention information should carry",
+                       description="Does the diagnosis have its own ICD code, and what should the attention "
+                                   "information (uppmärksamhetsinformation) record? For an ICD code: the rare "
+                                   "diseases it covers.",
+                       epilog="examples:\n  raremap umi ORPHA:166024\n  raremap umi ICD10SE:Q87.8 --lang en --json",
+                       formatter_class=raw)
+    u.add_argument("code", help="an ORPHA, ICD or SNOMED CT code in any spelling")
+    u.add_argument("--lang", choices=("sv", "en"), default="sv", help="language of the text output (default: sv)")
     source_args(u)
     u.set_defaults(run=_umi)
 
-    b = sub.add_parser("batch", help="map a code column of a CSV/TSV/Parquet/Arrow file, streaming")
-    b.add_argument("input", metavar="IN")
+    b = sub.add_parser("batch", help="map a code column of a CSV/TSV/Parquet/Arrow file, streaming",
+                       description="Map the code column of a table file, streamed in record batches; each "
+                                   "distinct code is resolved once. Output: the input columns plus status, "
+                                   "resolved, target, target_label, relation, basis, umi_flag, error (no row "
+                                   "dropped). CSV/TSV is read as text. The output is written to a temporary file "
+                                   "and renamed into place; progress goes to stderr.",
+                       epilog="examples:\n  raremap batch registry.parquet -c diagnos --to ORPHA -o mapped.parquet\n"
+                              "  raremap batch export.csv -c kod --to ORPHA --encoding latin-1 --delimiter ';' -o out.csv",
+                       formatter_class=raw)
+    b.add_argument("input", metavar="IN", help="input table: .parquet, .csv, .tsv or .arrow (.gz, .bz2, .zst compressed too)")
     b.add_argument("--column", "-c", default="code", help="column holding the codes (default: code)")
-    b.add_argument("--to", metavar="SYSTEM", required=True)
-    b.add_argument("--output", "-o", metavar="OUT", required=True, help=".parquet, .csv, .tsv or .arrow")
-    b.add_argument("--system", help="code system of bare codes in the column")
+    b.add_argument("--to", metavar="SYSTEM", required=True, type=system_arg, help=f"target system (required): {SYSTEMS}")
+    b.add_argument("--output", "-o", metavar="OUT", required=True, help="output table (required): .parquet, .csv, .tsv, .arrow or .arrows (stream)")
+    b.add_argument("--system", type=system_arg, help="code system of bare codes in the column (default: guessed per code)")
     b.add_argument("--list", action="store_true", help="one row per input row, targets as lists (default: one row per target)")
-    b.add_argument("--limit", type=int, help="keep the best N targets per code")
+    b.add_argument("--limit", type=positive_int, metavar="N", help="keep the best N targets per code (default: all)")
     b.add_argument("--no-umi", action="store_true", help="leave umi_flag empty (faster)")
-    b.add_argument("--batch-size", type=int, default=1 << 20, metavar="ROWS")
-    b.add_argument("--encoding", default="utf-8", help="text encoding of a CSV/TSV input (default utf-8; e.g. latin-1)")
+    b.add_argument("--batch-size", type=positive_int, default=1 << 20, metavar="ROWS",
+                   help=f"rows per record batch (default: {1 << 20:,})")
+    b.add_argument("--encoding", default="utf-8", type=_encoding,
+                   help="text encoding of a CSV/TSV input (default: utf-8; e.g. latin-1)")
     b.add_argument("--delimiter", help="field separator of a CSV input (default: ',' or ';' as the header shows)")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     _crosswalk_args(b)
-    b.add_argument("--releases", metavar="DIR", help="release files to build from (default: bundled sample)")
-    b.add_argument("--snapshot", metavar="PATH", help="a compiled snapshot to load")
+    source_args(b, json=False)
     b.set_defaults(run=_batch, json=False)
 
-    e = sub.add_parser("export", help="export mappings (SSSOM) or the UMI table")
+    e = sub.add_parser("export", help="export mappings (SSSOM) or the UMI table",
+                       description="Export every stated mapping as SSSOM TSV, or the UMI flags of every active "
+                                   "ORPHA disorder as a table.",
+                       epilog="examples:\n  raremap export sssom -o mappings.sssom.tsv\n  raremap export umi -o umi.parquet",
+                       formatter_class=raw)
     what = e.add_subparsers(required=True, metavar="WHAT")
-    s = what.add_parser("sssom", help="every mapping as stated by the releases, as SSSOM TSV")
-    s.add_argument("--output", "-o", metavar="FILE", help="default: standard output")
-    s.add_argument("--system", action="append", metavar="SYSTEM", help="only mappings from this system (repeatable)")
-    s.add_argument("--releases", metavar="DIR")
-    s.add_argument("--snapshot", metavar="PATH")
+    s = what.add_parser("sssom", help="every mapping as stated by the releases, as SSSOM TSV",
+                        description="Every mapping as the releases state it, as SSSOM TSV: skos:exactMatch, "
+                                    "skos:broadMatch (Orphanet NTBT: the object is broader), skos:narrowMatch, "
+                                    "skos:relatedMatch.")
+    s.add_argument("--output", "-o", metavar="FILE", help="output file (default: standard output)")
+    s.add_argument("--system", action="append", metavar="SYSTEM", type=system_arg,
+                   help=f"only mappings from this system (repeatable; default: all): {SYSTEMS}")
+    source_args(s, json=False)
     s.set_defaults(run=_export_sssom, json=False)
-    t = what.add_parser("umi", help="every active ORPHA disorder with its UMI flags (.csv, .tsv, .parquet)")
-    t.add_argument("--output", "-o", metavar="FILE", required=True)
-    t.add_argument("--releases", metavar="DIR")
-    t.add_argument("--snapshot", metavar="PATH")
+    t = what.add_parser("umi", help="every active ORPHA disorder with its UMI flags (.csv, .tsv, .parquet)",
+                        description="Every active ORPHA disorder and subtype with its UMI flags, one row each.")
+    t.add_argument("--output", "-o", metavar="FILE", required=True, help="output table (required): .csv, .tsv, .parquet or .arrow")
+    source_args(t, json=False)
     t.set_defaults(run=_export_umi, json=False)
 
 
+def _encoding(text: str) -> str:
+    """argparse type of ``--encoding``: a text encoding Python knows."""
+    import codecs
+
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"unknown text encoding {text!r} (e.g. utf-8, latin-1, cp1252)") from None
+    return text
+
+
 def _crosswalk_args(p: argparse.ArgumentParser) -> None:
+    from . import positive_int
+
     p.add_argument("--direct", action="store_true", help="single statements only (no chains)")
-    p.add_argument("--max-hops", type=int, default=3, help="most statements chained (default 3)")
+    p.add_argument("--max-hops", type=positive_int, default=3, metavar="N", help="most statements chained (default: 3)")
     p.add_argument("--include-inactive", action="store_true", help="allow inactive codes as answers and on paths")
     p.add_argument("--conditional", action="store_true", help="include conditional SNOMED CT map rules")
     p.add_argument("--no-hierarchy", action="store_true", help="no fallback to an ORPHA ancestor's codes")
