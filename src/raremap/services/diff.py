@@ -30,6 +30,9 @@ KINDS = ("added", "retired", "reactivated", "status", "replacement", "renamed", 
 
 @dataclass(frozen=True, slots=True)
 class Change:
+    """One difference between two releases for one code (``kind``: one of :data:`KINDS`), with
+    the ``old`` and ``new`` value and a ``detail``."""
+
     system: str
     code: str
     kind: str
@@ -175,10 +178,12 @@ def _delta(a: set[str], b: set[str]) -> str:
 
 
 def to_json(changes: list[Change]) -> str:
+    """The changes as a JSON array of objects (non-ASCII letters kept)."""
     return json.dumps([asdict(c) for c in changes], ensure_ascii=False, indent=1)
 
 
 def to_csv(changes: list[Change]) -> str:
+    """The changes as CSV text with a header row."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["system", "code", "kind", "old", "new", "detail"])

@@ -286,6 +286,7 @@ class RareMap:
 
     @cached_property
     def umi_assessor(self) -> Assessor:
+        """The UMI assessor behind :meth:`umi` and :meth:`umi_table` (see :mod:`raremap.services.umi`)."""
         from .umi import Assessor
 
         return Assessor(self)
