@@ -179,3 +179,25 @@ def test_manifest_and_version_check(tmp_path: Path) -> None:
         snapshot.read(dest)
     with pytest.raises(SnapshotError, match="not a raremap snapshot"):
         snapshot.read(tmp_path)
+
+
+def test_write_never_replaces_what_is_not_a_snapshot(tmp_path: Path) -> None:
+    compiler = Compiler()
+    compiler.add(_pack())
+    compiled = compiler.compile()
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "draft.txt").write_text("keep me")
+    with pytest.raises(SnapshotError, match="refusing to replace"):
+        snapshot.write(compiled, precious)
+    assert (precious / "draft.txt").read_text() == "keep me"
+    a_file = tmp_path / "README.md"
+    a_file.write_text("keep me too")
+    with pytest.raises(SnapshotError):
+        snapshot.write(compiled, a_file)
+    assert a_file.read_text() == "keep me too"
+    # an earlier snapshot and an empty directory are replaced
+    first = snapshot.write(compiled, tmp_path / "snap")
+    assert snapshot.write(compiled, first) == first
+    (tmp_path / "empty").mkdir()
+    assert (snapshot.write(compiled, tmp_path / "empty") / "manifest.json").is_file()

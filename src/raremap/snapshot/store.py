@@ -42,8 +42,11 @@ _CHILDREN = ("labels", "terms", "attributes", "replacements", "parents")
 
 def write(compiled: Compiled, dest: Path, *, key: str = "", extra_tables: MappingType[str, pa.Table] | None = None,
           bundled_sample: bool = False) -> Path:
-    """Write ``compiled`` as a snapshot directory at ``dest`` (atomically replacing it)."""
+    """Write ``compiled`` as a snapshot directory at ``dest`` (atomically replacing it). Only an
+    earlier snapshot or an empty directory is replaced: anything else raises SnapshotError."""
     dest = Path(dest)
+    if dest.exists() and not (dest / MANIFEST).is_file() and not (dest.is_dir() and not any(dest.iterdir())):
+        raise SnapshotError(f"{dest}: not a raremap snapshot or an empty directory; refusing to replace it")
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
