@@ -160,3 +160,15 @@ def test_one_loaded_map_answers_many_threads_alike(tmp_path: Path) -> None:
         got = list(pool.map(lambda c: answers(fresh, c), codes))
     assert got == expected
     assert looked_up == expected_lookup * 8
+
+
+def test_bad_arguments_are_usage_errors(sample_map) -> None:
+    from raremap.errors import UsageError
+
+    with pytest.raises(UsageError, match="limit"):
+        sample_map.lookup("marfan", limit=-1)
+    with pytest.raises(UsageError, match="limit"):
+        sample_map.complete("marf", limit=-2)
+    assert sample_map.lookup("marfan", limit=0) == []
+    with pytest.raises(UsageError, match="direction"):
+        sample_map.mappings("ORPHA:558", direction="sideways")

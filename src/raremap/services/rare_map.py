@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import codes
-from ..errors import InvalidCodeError, UnknownCodeError
+from ..errors import InvalidCodeError, UnknownCodeError, UsageError
 from ..model import (Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, Status, Term,
                     TermKind)
 from ..snapshot.store import Snapshot
@@ -160,6 +160,7 @@ class RareMap:
         (or languages). Inactive codes are left out unless ``include_inactive``; they then come
         with their status and replacements.
         """
+        _check_limit(limit)
         index = self.search_index
         hits = index.lookup(text, index.filter(_systems(system), _langs(lang), include_inactive), limit)
         return [self._match(hit, lang) for hit in hits]
@@ -167,6 +168,7 @@ class RareMap:
     def complete(self, prefix: str, system: SystemArg = None, lang: str | Iterable[str] | None = None,
                  limit: int = 10, *, include_inactive: bool = False) -> list[Match]:
         """Completions for a diagnosis name being typed (autocomplete), best first."""
+        _check_limit(limit)
         index = self.search_index
         hits = index.complete(prefix, index.filter(_systems(system), _langs(lang), include_inactive), limit)
         return [self._match(hit, lang) for hit in hits]
@@ -228,6 +230,8 @@ class RareMap:
     def mappings(self, code: str, *, direction: str = "out") -> list[Mapping]:
         """Mappings stated by the releases with ``code`` as source (``direction="out"``), as
         target (``"in"``, read from the target's side, relation inverted), or ``"both"``."""
+        if direction not in ("out", "in", "both"):
+            raise UsageError(f"direction is 'out', 'in' or 'both', not {direction!r}")
         try:
             key = self.resolve(code)
         except UnknownCodeError:
@@ -237,8 +241,6 @@ class RareMap:
             found.extend(self._mapping(j) for j in self._by_source.get(key, ()))
         if direction in ("in", "both"):
             found.extend(self._mapping(j).inverted() for j in self._by_target.get(key, ()))
-        if direction not in ("out", "in", "both"):
-            raise ValueError("direction is 'out', 'in' or 'both'")
         return found
 
     @cached_property
@@ -362,3 +364,8 @@ def _runs(values: list[str]) -> dict[str, range]:
             found[values[start]] = range(start, j)
             start = j
     return found
+
+
+def _check_limit(limit: int) -> None:
+    if limit < 0:
+        raise UsageError(f"limit must be 0 or more, not {limit}")
