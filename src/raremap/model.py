@@ -22,10 +22,13 @@ class Status(StrEnum):
 
     @property
     def is_active(self) -> bool:
+        """True for :attr:`ACTIVE` only."""
         return self is Status.ACTIVE
 
 
 class TermKind(StrEnum):
+    """What a name is to its concept."""
+
     PREFERRED = "preferred"
     SYNONYM = "synonym"
     ABBREVIATION = "abbreviation"
@@ -106,6 +109,8 @@ class IcdRelation(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Term:
+    """A name of a concept in one language (ISO 639-1 code, "" when unknown)."""
+
     text: str
     lang: str = ""
     kind: TermKind = TermKind.SYNONYM
@@ -120,11 +125,15 @@ class Replacement:
 
     @property
     def strong(self) -> bool:
+        """The target takes the inactive code's place (Moved to, SAME AS, REPLACED BY), rather
+        than being a related code to consider (Referred to, POSSIBLY EQUIVALENT TO ...)."""
         return self.relation in {"moved_to", "same_as", "replaced_by"}
 
 
 @dataclass(frozen=True, slots=True)
 class Provenance:
+    """Where a statement comes from: the release, its file and the line or element."""
+
     release: str  # Release.id
     file: str  # file name inside the release
     position: str = ""  # line or element, where useful
@@ -149,6 +158,7 @@ class Concept:
 
     @property
     def active(self) -> bool:
+        """True when the concept's status is active."""
         return self.status is Status.ACTIVE
 
 
@@ -212,6 +222,8 @@ class AddedTerm:
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
+    """One input file of a release, with its checksum and size (bytes)."""
+
     path: str  # relative to the releases directory
     sha256: str
     size: int
