@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from raremap import snapshot
 from raremap.snapshot.compile import Compiler
@@ -201,3 +203,30 @@ def test_write_never_replaces_what_is_not_a_snapshot(tmp_path: Path) -> None:
     assert snapshot.write(compiled, first) == first
     (tmp_path / "empty").mkdir()
     assert (snapshot.write(compiled, tmp_path / "empty") / "manifest.json").is_file()
+
+
+_DATES = ("", "2021-07-01", "2023-06-21", "2025-12-09")
+_CODES = ("ORPHA:166024", "ORPHA:251", "ORPHA:93419", "ORPHA:156")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from(_CODES), st.sampled_from(_CODES),
+                          st.sampled_from(("orphanet:156", "orphanet:187"))), max_size=12),
+       st.randoms(use_true_random=False))
+def test_parents_are_those_of_the_newest_release_in_any_reading_order(edges, rnd) -> None:
+    """Whatever order the releases are read in, a code's parents in a hierarchy are the union
+    of those the newest release stating any of them gives."""
+    releases = [Release(id=f"r{i}:{d or 'undated'}", system="ORPHA", name=f"r{i}", date=d) for i, d in enumerate(_DATES)]
+    streams = [[r, *(Edge(c, p, h, r.id) for i, c, p, h in edges if i == n)] for n, r in enumerate(releases)]
+    rnd.shuffle(streams)
+    compiler = Compiler()
+    for stream in streams:
+        compiler.add(stream)
+    got: dict[tuple[str, str], set[str]] = {}
+    for e in compiler.compile().edges:
+        got.setdefault((e.child, e.hierarchy), set()).add(e.parent)
+    newest: dict[tuple[str, str], int] = {}
+    for i, c, _p, h in edges:
+        newest[(c, h)] = max(newest.get((c, h), -1), i)
+    expected = {key: {p for i, c, p, h in edges if (c, h) == key and i == n} for key, n in newest.items()}
+    assert got == expected
