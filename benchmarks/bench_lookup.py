@@ -288,7 +288,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     t0 = time.perf_counter()
     tables = build_search_tables(concept_terms(concepts))
     t_build = time.perf_counter() - t0
-    index = SearchIndex(tables)
     print(f"search index: {tables['search_terms'].num_rows} names of {len(concepts)} concepts, built in {t_build:.1f} s")
 
     owners = name_owners(tables, codes)
@@ -397,7 +396,7 @@ def synthetic_run(concepts: list[Concept], codes: list[str], sets: dict[str, lis
         sample = rng.sample(queries, min(len(queries), max(10, args.baseline_queries // 2)))
         _, _, btimes = run_ours(baseline_search(names, owners), sample)
         print(f"(baseline on the synthetic index: {len(sample)} queries)")
-        return speed_row(f"synthetic", n, times, ctimes, prefixes, btimes)
+        return speed_row("synthetic", n, times, ctimes, prefixes, btimes)
 
 
 def load_figures(shared: Path, cache: Path) -> None:

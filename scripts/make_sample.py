@@ -691,7 +691,7 @@ def write_ordo(path: Path, ents: dict[str, Entity], chosen: set[str], refs: dict
     iri = f"https://www.orphadata.com/data/ontologies/ordo/last_version/ORDO_en_{ORDO_VERSION}.owl"
     L = [
         '<?xml version="1.0"?>',
-        f'<rdf:RDF xmlns="http://www.w3.org/2002/07/owl#"',
+        '<rdf:RDF xmlns="http://www.w3.org/2002/07/owl#"',
         f'     xml:base="{iri}"',
         '     xmlns:dc="http://purl.org/dc/elements/1.1/"',
         '     xmlns:efo="http://www.ebi.ac.uk/efo/"',

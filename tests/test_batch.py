@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crosswalk_fixtures import everything
-from raremap.services.batch import BatchMapper, MissingColumnError, map_table, read_batches, write_batches
+from raremap.services.batch import BatchMapper, MissingColumnError, read_batches, write_batches
 from raremap.errors import RaremapError
 
 CODES = ["Q87.8", "ORPHA:558", None, "not a code", "Q99.9", "Q874", "558", "", "E75.2A", "Q87.8"]
@@ -227,7 +227,7 @@ def test_dictionary_columns_hold_each_value_once(rm) -> None:
     for name in ("status", "target", "relation", "basis"):
         dictionary = out.column(name).chunk(0).dictionary.to_pylist()
         assert len(dictionary) == len(set(dictionary)) and None not in dictionary
-    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pandas")
     frame = out.to_pandas()  # Categorical columns: a repeated category would raise
     assert set(frame["status"]) == {"mapped", "missing", "invalid", "unknown"}
 
