@@ -130,6 +130,7 @@ class Crosswalker:
         self._index = rm._index
         self._adjacent_cache: dict[str, tuple[Hop, ...]] = {}
         self._bridge_cache: dict[str, tuple[Hop, ...]] = {}
+        self._parents_cache: dict[str, list[str]] = {}
         self._rows: dict[tuple[int, bool], Mapping] = {}
         self._se_children: dict[str, list[str]] | None = None
         self._notes: dict[str, str] = {}
@@ -417,9 +418,12 @@ class Crosswalker:
             return None
 
     def _orpha_parents(self, code: str) -> list[str]:
-        if code not in self._index:
-            return []
-        return [p for p in self.rm.parents(code) if p.startswith("ORPHA:")]
+        found = self._parents_cache.get(code)
+        if found is None:
+            # the fallback walks the same upper classification levels for every code below them
+            found = self._parents_cache[code] = [p for p in self.rm.parents(code) if p.startswith("ORPHA:")] \
+                if code in self._index else []
+        return found
 
     def _inherited(self, source: str, ancestor: str, m: Mapping) -> Mapping:
         label = self._label(ancestor)
