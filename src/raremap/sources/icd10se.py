@@ -99,6 +99,12 @@ def _combined_id(files: Sequence[Path], ctx: ReadContext) -> str:
     return f"unversioned-{digest.hexdigest()[:12]}"
 
 
+def _undated_release(reader: str, title: str, files: Sequence[Path], ctx: ReadContext) -> Release:
+    """The Release of Inera files, which state no edition: identified by their checksums."""
+    return Release(id=f"{reader}:{_combined_id(files, ctx)}", system=SYSTEM, name=title,
+                   files=tuple(ctx.source_file(p) for p in files), bundled_sample=ctx.bundled_sample)
+
+
 @dataclass
 class _Ranges:
     """Code ranges (chapters or blocks); finds the innermost range containing a code span."""
@@ -155,13 +161,7 @@ class IneraCodeListReader:
         return groups
 
     def read(self, files: tuple[Path, ...], ctx: ReadContext) -> Iterator[Record]:
-        release = Release(
-            id=f"{self.name}:{_combined_id(files, ctx)}",
-            system=SYSTEM,
-            name="ICD-10-SE (Inera code lists)",
-            files=tuple(ctx.source_file(p) for p in files),
-            bundled_sample=ctx.bundled_sample,
-        )
+        release = _undated_release(self.name, "ICD-10-SE (Inera code lists)", files, ctx)
         yield release
         state = _IneraState(release.id, ctx)
         ordered = sorted(files, key=lambda p: _INERA_FILES.get(stem(p).lower(), 9))
@@ -561,13 +561,7 @@ class Ksh97pReader:
         return [tuple(sorted(paths, key=lambda p: stem(p).lower())) for paths in _by_folder(files, _KSH97P_FILES).values()]
 
     def read(self, files: tuple[Path, ...], ctx: ReadContext) -> Iterator[Record]:
-        release = Release(
-            id=f"{self.name}:{_combined_id(files, ctx)}",
-            system=SYSTEM,
-            name="KSH97-P (primary-care ICD-10-SE, Inera code lists)",
-            files=tuple(ctx.source_file(p) for p in files),
-            bundled_sample=ctx.bundled_sample,
-        )
+        release = _undated_release(self.name, "KSH97-P (primary-care ICD-10-SE, Inera code lists)", files, ctx)
         yield release
         seen: set[tuple[str, str]] = set()
         for path in files:
