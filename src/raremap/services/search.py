@@ -588,7 +588,8 @@ class SearchIndex:
         surface = process.cdist([text.casefold()], [t.casefold() for t in texts], scorer=fuzz.ratio,
                                 dtype=np.float32)[0].tolist()
         ranked = sorted((item[:4] + (-surface[i],) + item[5:] + (texts[i],)) for i, item in enumerate(head))
-        return self._distinct(ranked, limit)
+        return self._distinct(((concept, row, text, tier, -neg) for _g, neg, _d, tier, _s, _k, _a, _l, concept, row, text
+                               in ranked), limit)
 
     def _complete_hits(self, exact: str, ordered: list[tuple[int, int]], limit: int) -> list[Hit]:
         rows = [r for r, _ in ordered]
@@ -604,26 +605,19 @@ class SearchIndex:
             item = (tier, j, -score, row, texts[j])
             (fuzzy if tier == _FUZZY else keyed).append(item)
         fuzzy.sort(key=lambda it: (it[2], int(self._concept[it[3]]), it[3]))
-        out: list[Hit] = []
-        seen: set[int] = set()
-        for tier, _, neg, row, text in keyed + fuzzy:
-            concept = int(self._concept[row])
-            if concept in seen or (tier == _FUZZY and -neg < FUZZY_CUTOFF):
-                continue
-            seen.add(concept)
-            out.append(Hit(concept, row, text, self._lang_names[self._lang[row]] or "", TIERS[tier], -neg))
-            if len(out) == limit:
-                break
-        return out
+        return self._distinct(((int(self._concept[row]), row, text, tier, -neg) for tier, _, neg, row, text in keyed + fuzzy
+                                if not (tier == _FUZZY and -neg < FUZZY_CUTOFF)), limit)
 
-    def _distinct(self, keyed: list[tuple], limit: int) -> list[Hit]:
+    def _distinct(self, ranked: Iterable[tuple[int, int, str, int, float]], limit: int) -> list[Hit]:
+        """The first ``limit`` hits of ``ranked`` (concept, term row, text, tier, score), one per
+        concept: its best-ranked name."""
         out: list[Hit] = []
         seen: set[int] = set()
-        for _group, neg, _d, tier, _s, _k, _a, _l, concept, row, text in keyed:
+        for concept, row, text, tier, score in ranked:
             if concept in seen:
                 continue
             seen.add(concept)
-            out.append(Hit(concept, row, text, self._lang_names[self._lang[row]] or "", TIERS[tier], -neg))
+            out.append(Hit(concept, row, text, self._lang_names[self._lang[row]] or "", TIERS[tier], score))
             if len(out) == limit:
                 break
         return out
