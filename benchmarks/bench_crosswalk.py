@@ -1,7 +1,17 @@
-"""Benchmark: batch mapping throughput on a synthetic registry table, and crosswalk() latency.
+"""Benchmark: batch mapping throughput on the hard cases and on a synthetic registry table, and
+crosswalk() latency.
 
     python benchmarks/bench_crosswalk.py                      # 10 million rows, shared data if present
     python benchmarks/bench_crosswalk.py --rows 2000000 --releases data
+    python benchmarks/bench_crosswalk.py --hard-only          # only the hard cases below
+
+Hard cases (each option set in a fresh process, so "first pass" resolves every distinct code from
+scratch and peak RSS is that run's own): --hard-rows (1,000,000) rows of ICD-10-SE 4-character
+codes drawn uniformly (``uniform``), and the same table with a sixth of the rows ``Q87.8``, a broad
+code with hundreds of ORPHA targets (``broad``); ``explode=False`` and ``explode=True``, first pass
+and cached second pass, rows/s of input, output rows, peak RSS over the process's RSS before the
+pass. Paired in the same process with the limit of this shape: plain pyarrow dictionary-encode of
+the column + ``take`` of a precomputed per-distinct-code answer.
 
 The registry table (patient id, date, diagnosis code) is written as Parquet to a temporary
 directory in 1-million-row row groups and then streamed through ``RareMap.map_table`` batch by
@@ -16,14 +26,17 @@ import argparse
 import gc
 import os
 import random
+import re
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -132,6 +145,77 @@ def bench_latency(rm: raremap.RareMap, label: str, codes: list[str], to: str | N
           f"  (n={len(codes)})")
 
 
+def hard_codes(rm: raremap.RareMap) -> list[str]:
+    """Every ICD-10-SE 4-character code (``A00.0``) of the loaded releases."""
+    return sorted(code.partition(":")[2] for code, system in zip(rm._concepts["code"], rm._concepts["system"])
+                  if system == "ICD10SE" and re.match(r"^[A-Z][0-9]{2}\.[0-9A-Z]$", code.partition(":")[2]))
+
+
+def hard_table(codes: list[str], rows: int, broad: bool, seed: int) -> pa.Table:
+    import numpy as np
+
+    gen = np.random.default_rng(seed)
+    values = pa.array(codes + ["Q87.8"], pa.string())
+    picks = gen.integers(0, len(codes), rows, dtype=np.int32)
+    if broad:
+        picks[gen.random(rows) < 1 / 6] = len(codes)
+    return pa.table({"patient": pa.array(gen.integers(1, 2_000_000, rows, dtype=np.int64)),
+                     "diagnosis": values.take(pa.array(picks))})
+
+
+def hard_child(releases: str | None, rows: int, broad: bool, explode: bool, batch_size: int, seed: int) -> None:
+    """One option set in this (fresh) process: pyarrow baseline, first pass, cached pass."""
+    rm = raremap.load(releases=releases)
+    table = hard_table(hard_codes(rm), rows, broad, seed)
+    # the limit of this shape: dictionary-encode + take of a precomputed answer per distinct value
+    answers = {}
+    t = time.perf_counter()
+    for batch in table.to_batches(max_chunksize=batch_size):
+        encoded = pc.dictionary_encode(batch.column(1))
+        key = id(encoded.dictionary)
+        if key not in answers:
+            answers[key] = pa.array([f"ORPHA:{i}" for i in range(len(encoded.dictionary))], pa.string())
+        answers[key].take(encoded.indices)
+    base = rows / (time.perf_counter() - t)
+    figures = []
+    for label in ("first", "cached"):
+        gc.collect()
+        before = rss_mb()
+        resource_peak = peak_rss_mb()
+        t = time.perf_counter()
+        try:
+            reader = rm.map_table(table, "diagnosis", to="ORPHA", stream=True, batch_size=batch_size,
+                                  explode=explode, umi=True)
+            out = 0
+            largest = 0
+            for b in reader:
+                out += b.num_rows
+                largest = max(largest, b.num_rows)
+            elapsed = time.perf_counter() - t
+            figures.append(f"{label} {rows / elapsed / 1e6:5.2f} M rows/s ({out:,} rows out, largest batch "
+                           f"{largest:,})")
+        except Exception as err:  # the benchmark reports a crash instead of stopping
+            figures.append(f"{label} CRASH after {time.perf_counter() - t:.1f} s: {type(err).__name__}: "
+                           f"{str(err)[:70]}")
+        peak = peak_rss_mb()
+        figures[-1] += f", peak RSS +{max(0.0, peak - max(before, resource_peak)):.0f} MB over {before:.0f} MB"
+    print(f"  {'broad' if broad else 'uniform':8s} explode={str(explode):5s} | pyarrow encode+take {base / 1e6:5.2f} M rows/s"
+          f" | " + " | ".join(figures), flush=True)
+
+
+def hard_cases(args: argparse.Namespace) -> None:
+    print(f"hard cases: {args.hard_rows:,} rows of uniformly drawn ICD-10-SE 4-character codes (broad: a sixth "
+          f"Q87.8), to=ORPHA, umi=True, batch_size {args.batch_size:,}; each line one fresh process "
+          f"(the machine is shared: figures are noisy, compare within a line):", flush=True)
+    for broad in (False, True):
+        for explode in (False, True):
+            cmd = [sys.executable, __file__, "--child", f"{int(broad)}{int(explode)}", "--hard-rows",
+                   str(args.hard_rows), "--batch-size", str(args.batch_size), "--seed", str(args.seed)]
+            if args.releases:
+                cmd += ["--releases", args.releases]
+            subprocess.run(cmd, check=False)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", type=int, default=10_000_000, help="registry rows (default 10,000,000)")
@@ -142,7 +226,19 @@ def main() -> int:
     p.add_argument("--latency-codes", type=int, default=2000, help="codes sampled per latency measurement")
     p.add_argument("--seed", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="only the code->code throughput run")
+    p.add_argument("--hard-rows", type=int, default=1_000_000, help="rows of the hard-case tables (default 1,000,000)")
+    p.add_argument("--hard-only", action="store_true", help="only the hard cases")
+    p.add_argument("--no-hard", action="store_true", help="skip the hard cases")
+    p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.child:
+        hard_child(args.releases, args.hard_rows, args.child[0] == "1", args.child[1] == "1", args.batch_size,
+                   args.seed)
+        return 0
+    if not args.no_hard:
+        hard_cases(args)
+        if args.hard_only:
+            return 0
 
     t = time.perf_counter()
     rm = raremap.load(releases=args.releases)

@@ -61,17 +61,17 @@ def test_limit_keeps_the_best(rm) -> None:
 def test_distinct_codes_resolved_once(rm, monkeypatch) -> None:
     calls = []
     mapper = BatchMapper("code", "ORPHA", rm=rm)
-    original = mapper._resolve
+    original = mapper._answer
 
     def counting(code):
         calls.append(code)
         return original(code)
 
-    monkeypatch.setattr(mapper, "_resolve", counting)
+    monkeypatch.setattr(mapper, "_answer", counting)
     table = pa.table({"code": ["Q87.8", "Q87.4"] * 5000})
     for batch in table.to_batches(max_chunksize=1000):
         mapper.map_batch(batch)
-    assert sorted(c for c in calls if c in ("Q87.8", "Q87.4")) == ["Q87.4", "Q87.8"]
+    assert sorted(calls) == ["ICD10SE:Q87.4", "ICD10SE:Q87.8"]  # one per-code answer each
 
 
 def test_inputs_parquet_csv_iterables_and_streaming(rm, tmp_path) -> None:
@@ -238,3 +238,35 @@ def test_registry_spellings_resolve_as_the_crosswalker_does(rm) -> None:
     found = _spellings(rm)
     assert found["Q874"] == found["Q87.4"] == "ICD10SE:Q87.4" and found["558"] == "ORPHA:558"
     assert all(rm.crosswalker.resolve(value) == code for value, code in found.items())
+
+
+def test_a_broad_code_fans_out_in_bounded_batches(rm) -> None:
+    table = pa.table({"row": list(range(40)), "code": ["Q87.8", "Q87.4"] * 20})
+    exploded = list(rm.map_table(table, "code", to="ORPHA", stream=True, batch_size=7))
+    assert all(b.num_rows <= 7 for b in exploded)
+    rows = pa.Table.from_batches(exploded).to_pylist()
+    assert len(rows) == 20 * 2 + 20  # Q87.8: two rare diseases, Q87.4: one
+    assert [r["row"] for r in rows] == sorted(r["row"] for r in rows)
+    listed = list(rm.map_table(table, "code", to="ORPHA", stream=True, batch_size=7, explode=False))
+    assert all(sum(len(t) for t in b.column("target").to_pylist()) <= 7 for b in listed)
+    assert pa.Table.from_batches(listed).column("row").to_pylist() == list(range(40))
+    whole = rm.batch_mapper("code", "ORPHA", batch_size=7, explode=False).map_batch(table.to_batches()[0])
+    assert whole.num_rows == 40 and whole.column("target").to_pylist()[0] == ["ORPHA:127", "ORPHA:63"]
+
+
+def test_vectorised_path_answers_as_the_per_code_path_on_every_shared_code(shared_map) -> None:
+    """Every registry spelling of the shared releases (ICD-10-SE dotted and undotted, bare ORPHA
+    numbers) and every canonical code: map_table's rows equal the per-code reference answer."""
+    from raremap.services.batch import _spellings
+
+    values = sorted(_spellings(shared_map)) + [c for c in shared_map._concepts["code"] if c.startswith(("ORPHA:", "ICD10SE:"))]
+    values += ["", "not a code", "Q99.99", "ICD10SE:Q99.9", None]
+    for to, umi in (("ORPHA", True), ("ICD10SE", False)):
+        mapper = shared_map.batch_mapper("code", to, umi=umi, explode=False, dictionary=False)
+        out = shared_map.map_table(pa.table({"code": values}), "code", to=to, umi=umi, explode=False,
+                                   dictionary=False, batch_size=1 << 14)
+        assert out.num_rows == len(values)
+        columns = ["status", "resolved", "target", "target_label", "relation", "basis", "umi_flag", "error"]
+        got = out.select(columns).to_pylist()
+        mismatched = [(v, g) for v, g in zip(values, got) if g != mapper.answer(v)]
+        assert not mismatched, mismatched[:3]

@@ -42,14 +42,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..codes import System, _split_prefix
 from .crosswalk import system_of
-from ..errors import InvalidCodeError, RaremapError, UnknownCodeError
+from ..errors import InvalidCodeError, RaremapError, UnknownCodeError, UsageError
 from ..model import Relation
 
 if TYPE_CHECKING:
@@ -58,6 +59,9 @@ if TYPE_CHECKING:
 OUTPUT_COLUMNS = ("status", "resolved", "target", "target_label", "relation", "basis", "umi_flag", "error")
 _PER_TARGET = ("target", "target_label", "relation", "basis")
 DEFAULT_BATCH_ROWS = 1 << 20
+# at most this much target text (labels are the longest) per output batch: Arrow string and list
+# columns have 32-bit offsets, and a broad code's fan-out must not make one batch huge
+MAX_TEXT_BYTES = 256 << 20
 
 
 class MissingColumnError(RaremapError, LookupError):
@@ -106,7 +110,9 @@ class _Arrays:
     resolved: pa.Array
     umi_flag: pa.Array
     error: pa.Array
-    counts: pa.Array  # output rows per slot (explode)
+    counts: np.ndarray  # output rows per slot (explode: at least 1)
+    sizes: np.ndarray  # values per slot (list mode: the list length)
+    widths: np.ndarray  # bytes of a slot's longest per-target column (bounds an output batch's text)
     first: pa.Array  # position of a slot's first flat value (explode)
     positions: pa.ListArray  # flat positions per slot (explode)
     flat: dict[str, tuple[pa.Array, pa.Array]]  # per-target (distinct values, value index per flat position; null where a slot has none) (explode)
@@ -114,58 +120,85 @@ class _Arrays:
 
 
 class _Slots:
-    """Answers of the distinct codes seen so far; Arrow arrays indexed by slot, rebuilt only
-    when new codes have arrived (slot 0 answers null and empty codes)."""
+    """Answers of the distinct codes seen so far, one slot per canonical code (slot 0 answers
+    null and empty codes); Arrow arrays indexed by slot, extended only when new codes arrive.
 
-    def __init__(self, explode: bool) -> None:
+    ``by_concept`` maps a loaded concept's row to its slot (-1: not answered yet), so a batch's
+    distinct values are turned into slots by vectorised look-ups; values that are not plain
+    registry spellings go through ``by_value``."""
+
+    def __init__(self, explode: bool, concepts: int) -> None:
         self.explode = explode
         self.answers: list[_Answer] = [_Answer("missing", None)]
-        self.slot_of: dict[str, int] = {}
+        self.by_value: dict[str, int] = {}
+        self.by_code: dict[str, int] = {}
+        self.by_concept = np.full(concepts + 1, -1, np.int64)  # the last entry: not a loaded concept
         self._arrays: _Arrays | None = None
         self._built = 0
+        self._status: dict[str, int] = {}
+        self._status_ids: list[int] = []
+        self._resolved: list[str | None] = []
+        self._umi: list[bool | None] = []
+        self._error: list[str | None] = []
+        self._counts: list[int] = []
+        self._sizes: list[int] = []
+        self._widths: list[int] = []
+        self._texts: dict[str, dict[str, int]] = {name: {} for name in _PER_TARGET}
+        self._flat: dict[str, list[int | None]] = {name: [] for name in _PER_TARGET}
+        self._listed: dict[str, list[int | None]] = {name: [] for name in _PER_TARGET}
 
-    def slot(self, value: str, resolve: Any) -> int:
-        found = self.slot_of.get(value)
-        if found is None:
-            found = self.slot_of[value] = len(self.answers)
-            self.answers.append(resolve(value))
-        return found
+    def add(self, answer: _Answer) -> int:
+        self.answers.append(answer)
+        return len(self.answers) - 1
 
     def arrays(self) -> _Arrays:
         if self._arrays is None or self._built != len(self.answers):
-            self._arrays = self._build()
+            self._extend(self.answers[self._built:])
             self._built = len(self.answers)
+            self._arrays = self._build()
         return self._arrays
 
-    def _build(self) -> _Arrays:
-        answers = self.answers
+    def _extend(self, answers: list[_Answer]) -> None:
         fields = dict(zip(_PER_TARGET, ("targets", "labels", "relations", "bases")))
-        counts = [max(1, len(a.targets)) for a in answers]
-        offsets = [0]
-        for c in counts:
-            offsets.append(offsets[-1] + c)
-        list_offsets = [0]
         for a in answers:
-            list_offsets.append(list_offsets[-1] + len(a.targets))
+            self._status_ids.append(self._status.setdefault(a.status, len(self._status)))
+            self._resolved.append(a.resolved)
+            self._umi.append(a.umi_flag)
+            self._error.append(a.error)
+            self._counts.append(max(1, len(a.targets)))
+            self._sizes.append(len(a.targets))
+            width = 0
+            for name, attr in fields.items():
+                found = getattr(a, attr)
+                seen = self._texts[name]
+                ids = [None if t is None else seen.setdefault(t, len(seen)) for t in found]
+                self._listed[name].extend(ids)
+                self._flat[name].extend(ids if ids else (None,))
+                width = max(width, sum(len(t) for t in found if t is not None))
+            self._widths.append(width)
+
+    def _build(self) -> _Arrays:
+        counts = np.array(self._counts, np.int64)
+        offsets = np.zeros(len(counts) + 1, np.int32)
+        np.cumsum(counts, out=offsets[1:])
+        sizes = np.array(self._sizes, np.int64)
+        list_offsets = np.zeros(len(sizes) + 1, np.int32)
+        np.cumsum(sizes, out=list_offsets[1:])
         flat: dict[str, tuple[pa.Array, pa.Array]] = {}
         lists: dict[str, pa.ListArray] = {}
-        for name, attr in fields.items():
-            exploded: list[str | None] = []
-            listed: list[str | None] = []
-            for a in answers:
-                found = getattr(a, attr)
-                listed.extend(found)
-                exploded.extend(found if found else (None,))
-            flat[name] = _interned(exploded)
-            lists[name] = pa.ListArray.from_arrays(pa.array(list_offsets, pa.int32()), pa.array(listed, pa.string()))
+        for name in _PER_TARGET:
+            values = pa.array(list(self._texts[name]), pa.string())
+            flat[name] = (values, pa.array(self._flat[name], pa.int32()))
+            listed = values.take(pa.array(self._listed[name], pa.int32()))
+            lists[name] = pa.ListArray.from_arrays(pa.array(list_offsets), listed)
         return _Arrays(
-            status=_interned([a.status for a in answers]),
-            resolved=pa.array([a.resolved for a in answers], pa.string()),
-            umi_flag=pa.array([a.umi_flag for a in answers], pa.bool_()),
-            error=pa.array([a.error for a in answers], pa.string()),
-            counts=pa.array(counts, pa.int32()),
-            first=pa.array(offsets[:-1], pa.int32()),
-            positions=pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(range(offsets[-1]), pa.int32())),
+            status=(pa.array(list(self._status), pa.string()), pa.array(self._status_ids, pa.int32())),
+            resolved=pa.array(self._resolved, pa.string()),
+            umi_flag=pa.array(self._umi, pa.bool_()),
+            error=pa.array(self._error, pa.string()),
+            counts=counts, sizes=sizes, widths=np.array(self._widths, np.int64),
+            first=pa.array(offsets[:-1]),
+            positions=pa.ListArray.from_arrays(pa.array(offsets), pa.array(np.arange(offsets[-1], dtype=np.int32))),
             flat=flat, lists=lists,
         )
 
@@ -177,14 +210,15 @@ class BatchMapper:
     list columns), ``limit`` (keep the best N targets), ``transitive``/``max_hops``/
     ``include_inactive``/``conditional``/``hierarchy`` (as :meth:`RareMap.crosswalk`), ``umi``
     (fill ``umi_flag``), ``dictionary`` (dictionary-encoded string columns: fast, compact;
-    turn off for engines that do not take them).
+    turn off for engines that do not take them), ``batch_size`` (most output rows, or list values
+    in list mode, per output batch: memory stays bounded whatever a code's fan-out).
     """
 
     def __init__(self, column: str = "code", to: System | str | None = None, *, rm: RareMap | None = None,
                  snapshot: str | os.PathLike[str] | None = None, system: System | str | None = None,
                  explode: bool = True, limit: int | None = None, transitive: bool = True, max_hops: int = 3,
                  include_inactive: bool = False, conditional: bool = False, hierarchy: bool = True,
-                 umi: bool = True, dictionary: bool = True) -> None:
+                 umi: bool = True, dictionary: bool = True, batch_size: int = DEFAULT_BATCH_ROWS) -> None:
         if snapshot is None:
             if rm is None:
                 raise RaremapError("BatchMapper needs rm= (a loaded RareMap) or snapshot= (its path)")
@@ -201,6 +235,9 @@ class BatchMapper:
                                            "hierarchy": hierarchy}
         self.umi = umi
         self.dictionary = dictionary
+        if batch_size < 1:
+            raise UsageError(f"batch_size must be 1 or more, not {batch_size}")
+        self.batch_size = batch_size
 
     # --- pickling for distributed engines: ship the snapshot path, not the loaded data ------
 
@@ -255,12 +292,12 @@ class BatchMapper:
     def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         """Map an iterator of record batches (the Spark ``mapInArrow`` function signature)."""
         for batch in batches:
-            yield self.map_batch(batch)
+            yield from self.map_batches(batch)
 
     def pandas(self, frame: Any) -> Any:
         """Map one pandas DataFrame (the Dask ``map_partitions`` function)."""
         table = _from_pandas(frame, self.column)
-        out = [self.map_batch(b) for b in table.to_batches()] or [self._empty(table.schema)]
+        out = [piece for b in table.to_batches() for piece in self.map_batches(b)] or [self._empty(table.schema)]
         return pa.Table.from_batches(out).to_pandas()
 
     def pandas_meta(self, frame: Any) -> Any:
@@ -272,40 +309,110 @@ class BatchMapper:
         return self.map_batch(pa.RecordBatch.from_pylist([], schema=schema))
 
     def map_batch(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        """One batch in, the mapped batch out (rows in input order, never dropped)."""
+        """One batch in, the mapped batch out (rows in input order, never dropped). A fan-out
+        beyond ``batch_size`` output rows is concatenated here; :meth:`map_batches` keeps it in
+        bounded pieces."""
+        pieces = list(self.map_batches(batch))
+        if len(pieces) == 1:
+            return pieces[0]
+        return pa.Table.from_batches(pieces).combine_chunks().to_batches()[0]
+
+    def map_batches(self, batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+        """One batch in, its mapped rows out in input order, as batches of at most
+        ``batch_size`` output rows (explode) or list values (list mode) and at most
+        ``MAX_TEXT_BYTES`` of target text: a broad code's fan-out never makes one huge batch."""
         schema = self.output_schema(batch.schema)
-        indices, values = _encode(batch.column(self.column))
         store = self._store
-        slot, resolve = store.slot, self._resolve
-        # distinct value -> slot of its cached answer; the last entry serves null codes (slot 0)
         with _gc_paused():
-            dict_slots = pa.array([slot(v, resolve) if v else 0 for v in values] + [0], pa.int32())
-        row_slots = dict_slots.take(pc.fill_null(indices, len(values)))
+            dict_slots, values = self._slots(batch.column(self.column), store)
+        row_slots = dict_slots.take(pc.fill_null(values, len(dict_slots) - 1))
         a = store.arrays()
-        columns: list[pa.Array]
         inputs = [c if c.type == f.type else c.cast(f.type) for c, f in zip(batch.columns, schema)]
+        slots_np = row_slots.to_numpy()
+        weights = (a.counts if self.explode else a.sizes)[slots_np]
+        for start, stop in _pieces(weights, a.widths[slots_np], self.batch_size):
+            if start == 0 and stop == batch.num_rows:
+                piece, piece_inputs = row_slots, inputs
+            else:
+                piece, piece_inputs = row_slots.slice(start, stop - start), [c.slice(start, stop - start) for c in inputs]
+            yield self._output(schema, a, piece, piece_inputs, bool(weights[start:stop].max(initial=0) > 1))
+
+    def _output(self, schema: pa.Schema, a: _Arrays, row_slots: pa.Array, inputs: list[pa.Array],
+                fans_out: bool) -> pa.RecordBatch:
+        columns: list[pa.Array]
         if self.explode:
-            if values and pc.max(a.counts.take(dict_slots)).as_py() > 1:
+            if fans_out:
                 per_row = a.positions.take(row_slots)
                 flat = pc.list_flatten(per_row)
                 parent = pc.list_parent_indices(per_row)
                 columns, slots = [c.take(parent) for c in inputs], row_slots.take(parent)
             else:  # one output row per input row: no row is repeated
                 flat = a.first.take(row_slots)
-                columns, slots = inputs, row_slots
+                columns, slots = list(inputs), row_slots
             columns.append(self._text(a.status, slots))
             columns.append(a.resolved.take(slots))
             for name in _PER_TARGET:
                 columns.append(self._text(a.flat[name], flat))
         else:
             slots = row_slots
-            columns = inputs
+            columns = list(inputs)
             columns.append(self._text(a.status, slots))
             columns.append(a.resolved.take(slots))
             columns.extend(a.lists[name].take(slots) for name in _PER_TARGET)
         columns.append(a.umi_flag.take(slots))
         columns.append(a.error.take(slots))
         return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+    def _slots(self, column: pa.Array | pa.ChunkedArray, store: _Slots) -> tuple[pa.Array, pa.Array]:
+        """(slot of each distinct value, with a last entry 0 for null codes; row indices into
+        the distinct values). Registry spellings are looked up in one vectorised pass over the
+        spelling table; each new code's answer comes from :meth:`_answer`, the per-code path."""
+        indices, dictionary = _encode(column)
+        n = len(dictionary)
+        slots = np.zeros(n + 1, np.int64)
+        if self.system is None and n:
+            table = _spelling_table(self.rm)
+            rows = table.concepts.take(pc.index_in(dictionary, value_set=table.values))
+            rows_np = rows.fill_null(len(store.by_concept) - 1).to_numpy()
+            found = store.by_concept[rows_np]
+            new = np.unique(rows_np[(found < 0) & (rows_np < len(store.by_concept) - 1)])
+            if len(new):
+                codes = self._codes
+                for row in new.tolist():
+                    store.by_concept[row] = self._code_slot(store, codes[row])
+                found = store.by_concept[rows_np]
+            slots[:n] = found
+            rest = np.flatnonzero(found < 0)
+        else:
+            rest = np.arange(n)
+        if len(rest):
+            values = dictionary.take(pa.array(rest)).to_pylist()
+            by_value = store.by_value
+            for i, value in zip(rest.tolist(), values):
+                if not value:
+                    slots[i] = 0  # null and empty
+                    continue
+                found_slot = by_value.get(value)
+                if found_slot is None:
+                    found_slot = by_value[value] = self._value_slot(store, value)
+                slots[i] = found_slot
+        return pa.array(slots.astype(np.int32)), indices
+
+    def _value_slot(self, store: _Slots, value: str) -> int:
+        read = self._read(value)
+        if isinstance(read, _Answer):
+            return store.add(read)
+        return self._code_slot(store, read)
+
+    def _code_slot(self, store: _Slots, code: str) -> int:
+        found = store.by_code.get(code)
+        if found is None:
+            found = store.by_code[code] = store.add(self._answer(code))
+        return found
+
+    @property
+    def _codes(self) -> list[str]:
+        return self.rm._concepts["code"]
 
     def _text(self, interned: tuple[pa.Array, pa.Array], indices: pa.Array) -> pa.Array:
         """Interned text (distinct values, value index per position) spread over rows by ``indices``.
@@ -324,28 +431,42 @@ class BatchMapper:
         stores = self.rm.__dict__.setdefault("_batch_answers", {})
         store = stores.get(key)
         if store is None:
-            store = stores[key] = _Slots(self.explode)
+            store = stores[key] = _Slots(self.explode, len(self._codes))
         return store
 
-    def _resolve(self, value: str) -> _Answer:
+    def answer(self, value: str | None) -> dict[str, Any]:
+        """The per-code reference answer for one ``value`` (what every row holding it gets, lists
+        for the per-target columns), computed without the batch caches."""
+        read = _Answer("missing", None) if value is None else self._read(value)
+        a = read if isinstance(read, _Answer) else self._answer(read)
+        return {"status": a.status, "resolved": a.resolved, "target": list(a.targets), "target_label": list(a.labels),
+                "relation": list(a.relations), "basis": list(a.bases), "umi_flag": a.umi_flag, "error": a.error}
+
+    def _read(self, value: str) -> str | _Answer:
+        """The canonical code a value names, or the answer of a value that names none."""
         if not value.strip():
             return _Answer("missing", None)
         rm = self.rm
         cw = rm.crosswalker
         try:
-            code = (_spellings(rm).get(value) if self.system is None else None) or cw.resolve(value, self.system)
+            return (_spellings(rm).get(value) if self.system is None else None) or cw.resolve(value, self.system)
         except InvalidCodeError as err:
             if self.system is None or _split_prefix(value.strip())[0] is None:
                 return _Answer("invalid", None, error=err.reason)
             # system= reads bare codes; a code that names its own system is read as written
             try:
-                code = cw.resolve(value)
+                return cw.resolve(value)
             except InvalidCodeError as again:
                 return _Answer("invalid", None, error=again.reason)
             except UnknownCodeError as again:
                 return _Answer("unknown", again.code, error=str(again))
         except UnknownCodeError as err:
             return _Answer("unknown", err.code, error=str(err))
+
+    def _answer(self, code: str) -> _Answer:
+        """The answer for a canonical code: the per-code crosswalk (the reference path)."""
+        rm = self.rm
+        cw = rm.crosswalker
         if self.to is not None and system_of(code) == self.to and cw.is_active(code):
             maps = []
             identity: tuple[tuple[str, str | None, str, str], ...] = ((code, _label(rm, code), str(Relation.EXACT), "identity"),)
@@ -361,6 +482,29 @@ class BatchMapper:
             return _Answer("unmapped", code, umi_flag=flag)
         targets, labels, relations, bases = zip(*found)
         return _Answer("mapped", code, targets, labels, relations, bases, flag)
+
+
+def _pieces(weights: np.ndarray, widths: np.ndarray, limit: int) -> Iterator[tuple[int, int]]:
+    """Row ranges whose summed ``weights`` (output rows or list values) stay within ``limit``
+    and summed ``widths`` (target text bytes) within MAX_TEXT_BYTES; at least one row each."""
+    n = len(weights)
+    if n == 0:
+        yield 0, 0
+        return
+    total_w = np.cumsum(weights)
+    total_b = np.cumsum(widths)
+    if total_w[-1] <= limit and total_b[-1] <= MAX_TEXT_BYTES:
+        yield 0, n
+        return
+    start = 0
+    while start < n:
+        base_w = total_w[start - 1] if start else 0
+        base_b = total_b[start - 1] if start else 0
+        stop = min(int(np.searchsorted(total_w, base_w + limit, "right")),
+                   int(np.searchsorted(total_b, base_b + MAX_TEXT_BYTES, "right")))
+        stop = max(stop, start + 1)
+        yield start, stop
+        start = stop
 
 
 @contextmanager
@@ -400,6 +544,23 @@ def _spellings(rm: RareMap) -> dict[str, str]:
     return found
 
 
+class _SpellingTable(NamedTuple):
+    values: pa.Array  # registry spellings (strings)
+    concepts: pa.Array  # the concepts-table row each spelling resolves to (int64)
+
+
+def _spelling_table(rm: RareMap) -> _SpellingTable:
+    """:func:`_spellings` as Arrow arrays, for ``index_in`` over a batch's distinct values."""
+    found = rm.__dict__.get("_batch_spelling_table")
+    if found is None:
+        spellings = _spellings(rm)
+        index = rm._index
+        found = _SpellingTable(pa.array(list(spellings), pa.string()),
+                               pa.array([index[c] for c in spellings.values()], pa.int64()))
+        rm.__dict__["_batch_spelling_table"] = found
+    return found
+
+
 _ICD10_PLAIN = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?$")
 
 
@@ -415,8 +576,8 @@ def _label(rm: RareMap, code: str) -> str | None:
     return rm._concepts["label"][i] if i is not None else None
 
 
-def _encode(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, list[str]]:
-    """Row indices into the distinct values of a column (strings; other types are cast)."""
+def _encode(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """(row indices into the distinct values of a column, those values as strings; other types are cast)."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if pa.types.is_dictionary(column.type):
@@ -432,8 +593,7 @@ def _encode(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, list[str]]:
         dictionary, indices = encoded.dictionary, encoded.indices
     if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
         dictionary = dictionary.cast(pa.string())
-    values = [v if v is not None else "" for v in dictionary.to_pylist()]
-    return indices, values
+    return indices, dictionary
 
 
 def _takeable(t: pa.DataType) -> pa.DataType:
@@ -596,7 +756,7 @@ def map_table(rm: RareMap, table: Any, column: str = "code", to: System | str | 
     ``delimiter`` apply to CSV/TSV paths (see :func:`read_batches`).
     """
     reader = read_batches(table, column, batch_size, encoding=encoding, delimiter=delimiter)
-    mapper = BatchMapper(column, to, rm=rm, **options)
+    mapper = BatchMapper(column, to, rm=rm, batch_size=batch_size, **options)
     schema = mapper.output_schema(reader.schema)
     mapped = pa.RecordBatchReader.from_batches(schema, mapper(reader))
     return mapped if stream else mapped.read_all()
