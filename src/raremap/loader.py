@@ -41,12 +41,14 @@ def cache_dir() -> Path:
 
 def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.PathLike[str] | None = None, *,
          cache: str | os.PathLike[str] | None = None, rebuild: bool = False,
-         progress: Callable[[str], None] | None = None) -> RareMap:
+         progress: Callable[[str], None] | None = None, lexical: bool = True) -> RareMap:
     """Load terminology.
 
     ``load()`` uses the bundled sample; ``load(releases=DIR)`` builds a snapshot from the
     release files it recognises under DIR (once; later calls reuse the snapshot cached under a
     key made of the input checksums); ``load(snapshot=PATH)`` opens a compiled snapshot.
+    ``lexical=False`` builds without the lexical bridges between ICD-10-SE titles and ORPHA
+    names (:mod:`raremap.indexes.lexical_bridges`; a separate cache entry).
     """
     if releases is not None and snapshot is not None:
         raise UsageError("give releases= or snapshot=, not both")
@@ -56,7 +58,7 @@ def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.Path
     bundled = releases is None
     report = BuildReport()
     inputs = _discover(root, report)
-    key = _key(root, inputs)
+    key = _key(root, inputs, lexical=lexical)
     dest = Path(cache) if cache is not None else cache_dir()
     target = dest / key
     if not rebuild and (target / snap.MANIFEST).exists():
@@ -64,14 +66,16 @@ def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.Path
             return RareMap(snap.read(target))
         except SnapshotError:
             pass  # stale or damaged cache entry: rebuild below
-    _build(root, target, inputs=inputs, key=key, bundled_sample=bundled, progress=progress, report=report)
+    _build(root, target, inputs=inputs, key=key, bundled_sample=bundled, progress=progress, report=report,
+           lexical=lexical)
     return RareMap(snap.read(target))
 
 
 def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inputs: Inputs | None = None,
           key: str = "", bundled_sample: bool = False, progress: Callable[[str], None] | None = None,
-          report: BuildReport | None = None) -> Path:
-    """Compile the releases under ``releases`` into a snapshot directory ``dest`` (atomic).
+          report: BuildReport | None = None, lexical: bool = True) -> Path:
+    """Compile the releases under ``releases`` into a snapshot directory ``dest`` (atomic);
+    ``lexical=False`` leaves out the lexical bridges.
 
     ``dest`` may be new, an empty directory or an earlier snapshot (replaced); anything else
     raises :class:`UsageError` rather than being replaced.
@@ -81,19 +85,19 @@ def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inp
     inputs = inputs if inputs is not None else _discover(root, report)
     _check_dest(Path(dest))
     return _build(root, Path(dest), inputs=inputs, key=key, bundled_sample=bundled_sample, progress=progress,
-                  report=report)
+                  report=report, lexical=lexical)
 
 
 def _build(root: Path, dest: Path, *, inputs: Inputs, key: str, bundled_sample: bool,
-           progress: Callable[[str], None] | None, report: BuildReport) -> Path:
+           progress: Callable[[str], None] | None, report: BuildReport, lexical: bool = True) -> Path:
     compiled = compile_inputs(inputs, root, bundled_sample=bundled_sample, progress=progress, report=report)
     if progress:
         progress(f"merged: {len(compiled.concepts):,} concepts, {len(compiled.mappings):,} mappings; building the search index")
-    extra = build_indexes(compiled)
+    extra = build_indexes(compiled, lexical=lexical)
     if progress:
         progress(f"writing the snapshot to {dest}")
-    return snap.write(compiled, Path(dest), key=key or _key(root, inputs), extra_tables=extra,
-                      bundled_sample=bundled_sample)
+    return snap.write(compiled, Path(dest), key=key or _key(root, inputs, lexical=lexical), extra_tables=extra,
+                      bundled_sample=bundled_sample, options={"lexical": lexical})
 
 
 def _discover(root: Path, report: BuildReport) -> Inputs:
@@ -145,11 +149,13 @@ def _builder_digest() -> str:
     return digest.hexdigest()
 
 
-def _key(root: Path, inputs: Inputs) -> str:
+def _key(root: Path, inputs: Inputs, *, lexical: bool = True) -> str:
     from . import __version__
 
     digest = hashlib.sha256()
     digest.update(json.dumps([snap.FORMAT_VERSION, LAYOUT_VERSION, __version__, _builder_digest()]).encode())
+    if not lexical:  # the build options are part of the key (the default adds nothing)
+        digest.update(b"lexical=False\n")
     for reader, files in inputs:
         for f in files:
             digest.update(f"{reader.name}\0{f.relative_to(root).as_posix()}\0{sha256_file(f)}\n".encode())

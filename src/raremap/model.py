@@ -176,9 +176,12 @@ class Mapping:
     published: str = ""  # the target code exactly as the release wrote it
     qualifier: str = ""  # e.g. SNOMED CT map rule/advice, Alpha-ID-SE code role
     # Filled by crosswalks (empty on mappings as the releases state them):
-    basis: str = ""  # stated, inverse, edition, replacement, transitive, hierarchy
+    basis: str = ""  # stated, inverse, edition, replacement, transitive, hierarchy, lexical
     note: str = ""  # e.g. "ICD-10-SE subdivides E75.2 into fördjupningskoder ..."
     steps: tuple[Mapping, ...] = ()  # the single mappings a derived mapping is composed of
+    # Lexical evidence (basis "lexical", derived at build time, never a release's statement):
+    score: float | None = None  # how closely the names agree (raremap.indexes.swedish: 0.8–1.0)
+    matched: tuple[str, str] = ()  # (ICD-10-SE title, ORPHA name or synonym) as the releases write them
 
     def inverted(self) -> Mapping:
         """The same statement read from the target's side (relation inverted, path reversed)."""
@@ -195,6 +198,8 @@ class Mapping:
             basis=_INVERSE_BASIS.get(self.basis, self.basis),
             note=self.note,
             steps=tuple(step.inverted() for step in reversed(self.steps)),
+            score=self.score,
+            matched=self.matched,
         )
 
 

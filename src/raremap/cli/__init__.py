@@ -106,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--releases", metavar="DIR", required=True, help="the release files to compile (required)")
     b.add_argument("--output", "-o", metavar="PATH",
                    help="snapshot directory: new, empty or an earlier snapshot (default: the cache)")
+    b.add_argument("--no-lexical", dest="lexical", action="store_false",
+                   help="leave out the lexical bridges (ICD-10-SE titles naming an ORPHA disease a release links "
+                        "to the code; derived evidence, stored apart from the stated mappings)")
     b.add_argument("--json", action="store_true", help="print the snapshot path, releases, counts and build report as JSON")
     b.set_defaults(run=_build)
 
@@ -235,9 +238,9 @@ def _build(args: argparse.Namespace) -> int:
 
     progress = None if args.json else _progress
     if args.output:
-        path = build(args.releases, args.output, progress=progress)
+        path = build(args.releases, args.output, progress=progress, lexical=args.lexical)
     else:
-        rm = _load_releases(releases=args.releases, rebuild=True, progress=progress)
+        rm = _load_releases(releases=args.releases, rebuild=True, progress=progress, lexical=args.lexical)
         path = rm.snapshot.path
     manifest = snapshot.read(Path(path)).manifest
     if args.json:
@@ -251,6 +254,9 @@ def _build(args: argparse.Namespace) -> int:
             print(f"  {name}: {n}")
     for system, n in manifest["counts"]["by_system"].items():
         print(f"  concepts {system}: {n}")
+    for what, n in manifest["report"]["counts"].items():
+        if what.startswith("lexical mappings"):
+            print(f"  {what}: {n}")
     for s in manifest["report"]["skipped"]:
         print(f"  skipped {s['rows']} in {s['file']}: {s['reason']} (e.g. {', '.join(s['examples'])})")
     return 0

@@ -93,6 +93,9 @@ def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
                                     "skos:broadMatch (Orphanet NTBT: the object is broader), skos:narrowMatch, "
                                     "skos:relatedMatch.")
     s.add_argument("--output", "-o", metavar="FILE", help="output file (default: standard output)")
+    s.add_argument("--lexical", action="store_true",
+                   help="also the derived lexical pairs (ICD-10-SE title names the ORPHA disease; "
+                        "semapv:LexicalMatching with a confidence, never mixed in by default)")
     s.add_argument("--system", action="append", metavar="SYSTEM", type=system_arg,
                    help=f"only mappings from this system (repeatable; default: all): {SYSTEMS}")
     source_args(s, json=False)
@@ -243,10 +246,10 @@ def _export_sssom(args: argparse.Namespace) -> int:
     rm = _cli()._load(args)
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="\n") as out:
-            n = sssom.write(rm, out, systems=args.system)
+            n = sssom.write(rm, out, systems=args.system, lexical=args.lexical)
         print(f"{n} mappings written to {args.output}", file=sys.stderr)
     else:
-        sssom.write(rm, sys.stdout, systems=args.system)
+        sssom.write(rm, sys.stdout, systems=args.system, lexical=args.lexical)
     return 0
 
 

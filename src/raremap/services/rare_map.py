@@ -268,6 +268,57 @@ class RareMap:
             qualifier=m["qualifier"][j] or "",
         )
 
+    # --- lexical evidence (derived at build time: raremap.indexes.lexical_bridges) --------
+
+    def lexical_mappings(self, code: str) -> list[Mapping]:
+        """Derived pairs (basis ``lexical``) of ``code``: an ICD-10-SE code whose title names an
+        ORPHA disease that a loaded release links to it, best score first. For an ICD-10-SE code
+        the source is the code; for an ORPHA code the pairs are read from its side (inverted).
+
+        Each is a :class:`Mapping` with relation ``unspecified`` (no release states a relation
+        for the pair), ``score`` (0.8–1.0), ``matched`` (the ICD-10-SE title, the ORPHA name)
+        and ``steps`` (the stated mappings it rests on); never a release's word. Empty when the
+        snapshot was built with ``lexical=False``.
+        """
+        key = self.resolve(code)
+        found = [self._lexical(j) for j in self._lexical_by_source.get(key, ())]
+        found += [self._lexical(j).inverted() for j in self._lexical_by_target.get(key, ())]
+        return sorted(found, key=lambda m: (-(m.score or 0.0), m.target))
+
+    def all_lexical_mappings(self) -> Iterator[Mapping]:
+        """Every derived lexical pair of the snapshot (ICD-10-SE code → ORPHA code), by ICD-10-SE code."""
+        return (self._lexical(j) for j in range(self._lexical_rows.rows))
+
+    @cached_property
+    def _lexical_rows(self) -> _Columns:
+        return _Columns(self.snapshot.table("lexical_mappings"))
+
+    @cached_property
+    def _lexical_by_source(self) -> dict[str, range]:
+        return _runs(self._lexical_rows["source"])
+
+    @cached_property
+    def _lexical_by_target(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for j, target in enumerate(self._lexical_rows["target"]):
+            found.setdefault(target, []).append(j)
+        return found
+
+    def _lexical(self, j: int) -> Mapping:
+        t = self._lexical_rows
+        title, name = t["title"][j], t["name"][j]
+        return Mapping(
+            source=t["source"][j],
+            target=t["target"][j],
+            relation=Relation(t["relation"][j]),
+            provenance=Provenance(t["release"][j] or "", "", "title"),
+            basis="lexical",
+            note=f"derived: the ICD-10-SE title {title!r} names {name!r}; no release states this pair's relation",
+            steps=tuple(self._mapping(k) for k in t["steps"][j]),
+            score=round(float(t["score"][j]), 3),
+            matched=(title, name),
+        )
+
     # --- crosswalk, UMI assessment, batch mapping (crosswalk.py, umi.py, batch.py, sssom.py) -
 
     @cached_property

@@ -24,6 +24,13 @@ and ORDO, or two WHO tables) is one row whose comment names each source. The set
 is SSSOM's "unspecified": the rows come from releases under different terms (see the releases
 listed in ``mapping_set_description``).
 
+With ``lexical=True`` (CLI ``--lexical``) the derived lexical pairs of the snapshot are added
+(:meth:`RareMap.lexical_mappings`: an ICD-10-SE title naming an ORPHA disease that a release
+links to the code): ``skos:relatedMatch`` (no release states their relation),
+``mapping_justification`` ``semapv:LexicalMatching``, ``confidence`` the name match's score,
+``subject_match_field``/``object_match_field`` ``rdfs:label`` and the comment naming the two
+names and the stated mappings the pair rests on. They are never mixed in by default.
+
 The file follows the canonical SSSOM/TSV layout: a ``#``-prefixed YAML block opening with the
 ``curie_map`` (exactly the prefixes the rows use), no empty columns, and cells holding a tab,
 line break or double quote enclosed in double quotes. ICD-11 MMS and ICD-10-SE codes have no
@@ -71,10 +78,11 @@ CURIE_MAP = {
     "MESH": "http://id.nlm.nih.gov/mesh/",
     "semapv": "https://w3id.org/semapv/vocab/",
     "skos": "http://www.w3.org/2004/02/skos/core#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
 }
 UNSPECIFIED_LICENSE = "https://w3id.org/sssom/license/unspecified"
 COLUMNS = ("subject_id", "subject_label", "predicate_id", "predicate_modifier", "object_id", "object_label",
-           "mapping_justification", "comment")
+           "mapping_justification", "confidence", "subject_match_field", "object_match_field", "comment")
 REQUIRED = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 KEY = ("subject_id", "predicate_id", "predicate_modifier", "object_id", "mapping_justification")
 
@@ -109,7 +117,34 @@ def rows(rm: RareMap, systems: Iterable[str] | None = None) -> Iterator[dict[str
             "object_id": target,
             "object_label": _label(labels, index, target),
             "mapping_justification": "semapv:ManualMappingCuration",
+            "confidence": "",
+            "subject_match_field": "",
+            "object_match_field": "",
             "comment": "; ".join(notes),
+        }
+
+
+def lexical_rows(rm: RareMap, systems: Iterable[str] | None = None) -> Iterator[dict[str, str]]:
+    """One SSSOM row per derived lexical pair (ICD-10-SE code → ORPHA code)."""
+    wanted = {rm.crosswalker.target_system(s) for s in systems} if systems is not None else None
+    for m in rm.all_lexical_mappings():
+        if wanted is not None and system_of(m.source) not in wanted:
+            continue
+        title, name = m.matched
+        rests = ", ".join(f"{s.source} → {s.target} ({s.provenance.release if s.provenance else '?'})" for s in m.steps)
+        yield {
+            "subject_id": m.source,
+            "subject_label": title,
+            "predicate_id": PREDICATES[m.relation],
+            "predicate_modifier": "",
+            "object_id": m.target,
+            "object_label": rm.concept(m.target).label,
+            "mapping_justification": "semapv:LexicalMatching",
+            "confidence": f"{m.score:.2f}" if m.score is not None else "",
+            "subject_match_field": "rdfs:label",
+            "object_match_field": "rdfs:label",
+            "comment": f"derived by raremap, not stated by a release: the title {title!r} names {name!r}; "
+                       f"the codes are linked by {rests}",
         }
 
 
@@ -119,8 +154,9 @@ def _label(labels: list[str], index: dict[str, int], code: str) -> str:
 
 
 def write(rm: RareMap, out: TextIO | None = None, *, systems: Iterable[str] | None = None,
-          mapping_set_id: str | None = None, curie_map: dict[str, str] | None = None) -> int:
+          mapping_set_id: str | None = None, curie_map: dict[str, str] | None = None, lexical: bool = False) -> int:
     """Write every stated mapping as SSSOM TSV (metadata header + rows) to ``out``; returns the row count.
+    ``lexical=True`` adds the derived lexical pairs (``semapv:LexicalMatching`` with a confidence).
 
     Statements that agree on subject, predicate and object (e.g. one WHO 10→11 pair listed in
     two tables) become one row whose comment names every source. Optional columns no row fills
@@ -130,11 +166,14 @@ def write(rm: RareMap, out: TextIO | None = None, *, systems: Iterable[str] | No
 
     out = out if out is not None else sys.stdout
     merged = _merge(rows(rm, systems))
+    if lexical:
+        merged += list(lexical_rows(rm, systems))
     columns = [c for c in COLUMNS if c in REQUIRED or any(r[c] for r in merged)]
     prefixes = dict(CURIE_MAP)
     prefixes.update(curie_map or {})
     used = {r[c].split(":", 1)[0] for r in merged for c in ("subject_id", "predicate_id", "object_id",
-                                                              "mapping_justification")}
+                                                              "mapping_justification", "subject_match_field",
+                                                              "object_match_field") if r[c]}
     used |= {"semapv", "skos"}
     for prefix in used - prefixes.keys():
         prefixes[prefix] = f"urn:raremap:{prefix}:"
@@ -145,7 +184,8 @@ def write(rm: RareMap, out: TextIO | None = None, *, systems: Iterable[str] | No
     header += [
         f"mapping_set_id: {json.dumps(mapping_set_id or f'urn:raremap:mappings:{key}')}",
         f"mapping_set_version: {json.dumps(key)}",
-        "mapping_set_title: \"raremap: mappings as stated by the loaded releases\"",
+        ("mapping_set_title: \"raremap: mappings as stated by the loaded releases, and lexical matches derived "
+         "from them\"") if lexical else "mapping_set_title: \"raremap: mappings as stated by the loaded releases\"",
         f"mapping_set_description: {json.dumps('Mappings stated by ' + releases)}",
         f"license: {json.dumps(UNSPECIFIED_LICENSE)}",
         f"mapping_tool: {json.dumps(f'raremap {__version__}')}",

@@ -41,9 +41,10 @@ _CHILDREN = ("labels", "terms", "attributes", "replacements", "parents")
 
 
 def write(compiled: Compiled, dest: Path, *, key: str = "", extra_tables: MappingType[str, pa.Table] | None = None,
-          bundled_sample: bool = False) -> Path:
+          bundled_sample: bool = False, options: MappingType[str, Any] | None = None) -> Path:
     """Write ``compiled`` as a snapshot directory at ``dest`` (atomically replacing it). Only an
-    earlier snapshot or an empty directory is replaced: anything else raises SnapshotError."""
+    earlier snapshot or an empty directory is replaced: anything else raises SnapshotError.
+    ``options`` (the build options, e.g. ``{"lexical": False}``) are recorded in the manifest."""
     dest = Path(dest)
     if dest.exists() and not (dest / MANIFEST).is_file() and not (dest.is_dir() and not any(dest.iterdir())):
         raise SnapshotError(f"{dest}: not a raremap snapshot or an empty directory; refusing to replace it")
@@ -59,6 +60,7 @@ def write(compiled: Compiled, dest: Path, *, key: str = "", extra_tables: Mappin
             "key": key,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "bundled_sample": bundled_sample,
+            "options": dict(options or {}),
             "inputs": compiled.inputs,
             "releases": [_release_dict(r) for r in compiled.releases],
             "counts": {name: t.num_rows for name, t in tables.items()} | {"by_system": _by_system(compiled)},
