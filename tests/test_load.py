@@ -23,6 +23,14 @@ def test_default_is_the_bundled_sample(sample_map) -> None:
         assert sample_map.concept(spelling).code == "ORPHA:558"
 
 
+def test_code_systems_name_the_releases_of_each_systems_concepts(sample_map) -> None:
+    found = sample_map.code_systems()
+    assert found["ORPHA"] == {"orphanet-nomenclature:2023-06-21": 100}
+    assert sum(n for per in found.values() for n in per.values()) == len(sample_map)
+    assert set(found) == set(sample_map.snapshot.manifest["counts"]["by_system"])
+    assert all(rid in {r.id for r in sample_map.releases} for per in found.values() for rid in per)
+
+
 def test_snapshot_reuse_and_explicit_snapshot(tmp_path: Path) -> None:
     first = raremap.load(cache=tmp_path)
     again = raremap.load(cache=tmp_path)

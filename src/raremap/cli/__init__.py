@@ -24,6 +24,7 @@ examples:
   raremap umi ORPHA:166024 --lang en            own ICD code? what attention information carries
   raremap batch registry.csv -c diagnos --to ORPHA -o mapped.parquet
   raremap show ORPHA:558 --releases ~/releases  answer from real releases (built once, cached)
+  raremap serve --port 8080                     FHIR terminology service + lookup page on 127.0.0.1
 
 Every command answers from the bundled sample releases unless given --releases DIR or
 --snapshot PATH. Codes are printed canonically: ORPHA:558, ICD10SE:Q87.4, ICD10:Q87.4,
@@ -96,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     from .mapping import add_commands  # map, umi, batch, export
 
     add_commands(sub, source_args)
+    from .serve import add_commands as add_serve  # serve
+
+    add_serve(sub, source_args)
 
     b = sub.add_parser("build", help="compile release files into a snapshot",
                        description="Compile the release files under --releases into a snapshot (Arrow tables and "

@@ -68,6 +68,15 @@ class RareMap:
     def __len__(self) -> int:
         return len(self._index)
 
+    def code_systems(self) -> dict[str, dict[str, int]]:
+        """Each loaded code system with the releases its concepts come from: ``{system: {release
+        id: concepts}}`` (``{"ORPHA": {"orphanet-nomenclature:2023-06-21": 100}, ...}``)."""
+        found: dict[str, dict[str, int]] = {}
+        for system, release in zip(self._concepts["system"], self._concepts["release"]):
+            per = found.setdefault(system, {})
+            per[release or ""] = per.get(release or "", 0) + 1
+        return found
+
     def __contains__(self, code: object) -> bool:
         if not isinstance(code, str):
             return False
