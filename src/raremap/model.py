@@ -261,6 +261,9 @@ class Match:
     replaced_by: tuple[str, ...] = ()
     match: str = ""  # how the name matched: exact, synonym, abbreviation, prefix, grouped, fuzzy
     matched_lang: str = ""  # language of matched_term ("" when the release states none)
+    # the code a borrowed name comes from: an ORPHA concept's Swedish name taken from the title of
+    # an ICD-10-SE code bridged to it ("ICD10SE:E75.2A"); "" for the concept's own names
+    matched_source: str = ""
 
 
 Record = Concept | Edge | Mapping | AddedTerm | Release

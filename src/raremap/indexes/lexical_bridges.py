@@ -12,6 +12,11 @@ release's statement:
 * ``score`` is the name match's (0.8–1.0), ``matched`` the ICD-10-SE title and the ORPHA name
   that matched, each as the releases write them, ``steps`` the stated mappings it rests on.
 
+Lookup borrows the Swedish names: :func:`borrowed_terms` gives each ORPHA concept the part of
+a bridged title that names it ("Gauchers sjukdom" from E75.2A, "Cystisk fibros" from E84.0 …
+"Cystisk fibros med lungmanifestationer") as a Swedish synonym whose source is the ICD-10-SE
+code, and the Swedish descriptions of a SNOMED CT concept a release maps exactly to it.
+
 The pairs are stored as the snapshot table ``lexical_mappings`` (never among the stated
 mappings), sorted by ICD-10-SE code then best score; ``steps`` holds rows of the ``mappings``
 table. The build report counts them in total and per ICD-10-SE chapter.
@@ -28,10 +33,10 @@ from ..codes import icd10_key
 from ..model import Concept, Mapping, Relation, TermKind
 from ..snapshot.compile import Compiled
 from ..sources.base import BuildReport
-from .search_index import is_acronym
+from .search_index import SYNONYM, IndexTerm, is_acronym
 from .swedish import match_names
 
-__all__ = ["Bridge", "TABLE", "bridges_table", "chapter_of", "derive_bridges", "report_bridges"]
+__all__ = ["Bridge", "TABLE", "borrowed_terms", "bridges_table", "chapter_of", "derive_bridges", "report_bridges"]
 
 TABLE = "lexical_mappings"
 MIN_SCORE = 0.8
@@ -151,3 +156,26 @@ def bridges_table(bridges: Sequence[Bridge]) -> pa.Table:
         "steps": pa.array([list(b.steps) for b in bridges], pa.list_(pa.int32())),
         "release": pa.array([b.release for b in bridges], pa.string()),
     })
+
+
+def borrowed_terms(compiled: Compiled, bridges: Sequence[Bridge]) -> Iterable[IndexTerm]:
+    """Swedish index terms for ORPHA concepts: the part of each bridged ICD-10-SE title that names
+    the disease, and the Swedish descriptions of SNOMED CT concepts a release maps exactly to the
+    ORPHA code; each marked with the code it comes from."""
+    rows = {c.code: i for i, c in enumerate(compiled.concepts)}
+    active = {c.code: c.status.is_active for c in compiled.concepts}
+    for b in bridges:
+        row = rows.get(b.target)
+        if row is not None:
+            yield IndexTerm(row, b.title_part, "sv", SYNONYM, "ORPHA", active[b.target], source=b.source)
+    concepts = compiled.concepts
+    for m in compiled.mappings:
+        if m.relation is not Relation.EXACT:
+            continue
+        for orpha, sct in ((m.source, m.target), (m.target, m.source)):
+            if orpha.startswith("ORPHA:") and sct.startswith("SCTID:") and orpha in rows and sct in rows:
+                c = concepts[rows[sct]]
+                names = [text for lang, text in c.labels.items() if lang == "sv"]
+                names += [t.text for t in c.synonyms if t.lang == "sv" and t.kind is not TermKind.FSN]
+                for text in dict.fromkeys(names):
+                    yield IndexTerm(rows[orpha], text, "sv", SYNONYM, "ORPHA", active[orpha], source=sct)

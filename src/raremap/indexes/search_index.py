@@ -7,7 +7,9 @@ Tables (``search_*`` in the snapshot):
                    name: concept row, display text, key, lang, kind (0 preferred, 1 synonym,
                    2 abbreviation), system, active, number of distinct trigrams and words,
                    completion rank, demoted (not a diagnosis: an ICD-11 extension code or an
-                   Alpha-ID entry)
+                   Alpha-ID entry), source (the code a borrowed name comes from: an ORPHA
+                   concept's Swedish name taken from the title of an ICD-10-SE code bridged to
+                   it, ``ICD10SE:E75.2A``; "" for the concept's own names)
 ``search_grams``   trigram key (uint64, sorted) → term rows (list<int32>, ascending)
 ``search_tokens``  normalised word (sorted) → term rows, for completing a word inside a name
                    and for word candidates; ``hash``/``hash_row`` find a word by its hash;
@@ -56,6 +58,7 @@ class IndexTerm:
     active: bool
     key: str = ""  # the text to normalise when it differs from the display text
     demoted: bool = False  # not a diagnosis (ICD-11 extension code, Alpha-ID entry): ranked after diagnoses
+    source: str = ""  # the code a borrowed name comes from (ICD10SE:E75.2A); "" for the concept's own names
 
 
 def text_hash(key: str) -> int:
@@ -103,15 +106,16 @@ def concept_terms(concepts: Sequence[Concept]) -> Iterator[IndexTerm]:
 
 def build_search_tables(terms: Iterable[IndexTerm]) -> dict[str, pa.Table]:
     """The ``search_*`` tables for ``terms`` (see the module docstring)."""
-    best: dict[tuple[int, str, str], tuple[int, str, str, bool, bool, bool]] = {}
+    best: dict[tuple[int, str, str], tuple[int, str, str, bool, bool, bool, str]] = {}
     for t in terms:
         norm = normalise(t.key or t.text)
         if not norm:
             continue
         key = (t.concept, norm, t.lang)
-        value = (t.kind, t.text, t.system, t.active, bool(t.key), t.demoted)
+        value = (t.kind, t.text, t.system, t.active, bool(t.key), t.demoted, t.source)
         old = best.get(key)
-        if old is None or (value[0], value[4]) < (old[0], old[4]):
+        # the concept's own name before a borrowed one, then the stronger kind, the name as written
+        if old is None or (bool(value[6]), value[0], value[4]) < (bool(old[6]), old[0], old[4]):
             best[key] = value
     rows = sorted(best.items(), key=lambda kv: (kv[0][1], kv[1][0], kv[0][0], kv[0][2]))
     n = len(rows)
@@ -134,6 +138,7 @@ def build_search_tables(terms: Iterable[IndexTerm]) -> dict[str, pa.Table]:
         "nwords": pa.array(np.fromiter((len(set(s.split())) for s in norms), np.int32, n), pa.int32()),
         "rank": pa.array(rank, pa.int32()),
         "demoted": pa.array(demoted, pa.bool_()),
+        "source": pa.array([v[6] for _, v in rows], pa.string()).dictionary_encode(),
     })
     tokens, token_grams = _token_postings(norms)
     return {

@@ -192,7 +192,22 @@ class RareMap:
         one_lang = lang if isinstance(lang, str) else None
         code, label, system, status, replaced_by = self._concept_rows.fields(hit.concept, one_lang)
         return Match(code=code, label=label, matched_term=hit.text, score=round(hit.score, 1), system=system,
-                     status=Status(status), replaced_by=replaced_by, match=hit.match, matched_lang=hit.lang)
+                     status=Status(status), replaced_by=replaced_by, match=hit.match, matched_lang=hit.lang,
+                     matched_source=self.term_source(hit.term))
+
+    def term_source(self, term: int) -> str:
+        """The code a search-index name (row ``term`` of ``search_terms``) is borrowed from, "" for
+        a concept's own name (see :mod:`raremap.indexes.search_index`)."""
+        column = self._term_sources
+        return (column[term].as_py() or "") if column is not None else ""
+
+    @cached_property
+    def _term_sources(self) -> pa.Array | None:
+        table = self.snapshot.tables.get("search_terms")
+        if table is None or "source" not in table.column_names:
+            return None
+        column = table.column("source")
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
     # --- hierarchy ------------------------------------------------------------------------
 
