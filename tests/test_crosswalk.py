@@ -279,3 +279,59 @@ def test_bundled_sample(tmp_path, monkeypatch) -> None:
     assert rm.crosswalk("ORPHA:166024", "ICD11")[0].target == "ICD11:LD24.61"
     [m] = rm.crosswalk("ORPHA:99715", "ICD10")  # deprecated MASS syndrome, moved to ORPHA:284963
     assert m.target == "ICD10:Q87.4" and m.via[0] == "ORPHA:284963"
+
+
+def _masterfile_too(records_release_date: str = "2021-07-01"):
+    """The 2021 MasterFile states ORPHA:166024 -> Q77.3 without a relation (row 3 of the real file)."""
+    from raremap.model import Mapping, Provenance, Release
+
+    masterfile = Release(f"orphanet-masterfile:{records_release_date}", "ORPHA", "Orphanet nomenclature pack MasterFile (en)",
+                         date=records_release_date)
+    return [masterfile, Mapping("ORPHA:166024", "ICD10:Q77.3", R.UNSPECIFIED, published="Q77.3",
+                                provenance=Provenance(masterfile.id, "ORPHAnomenclature_MasterFile_en_2021-07-01.xlsx", "row 3"))]
+
+
+def test_newest_release_of_a_publisher_decides_the_pair(make_map) -> None:
+    # product1 2025 (NTBT, attributed) and the MasterFile 2021 (no relation) state the same pair:
+    # one answer, product1's, with the MasterFile kept as superseded provenance
+    rm = make_map(*everything(), _masterfile_too(), partial=(5,))
+    [m] = rm.crosswalk("ORPHA:166024", to="ICD10")
+    assert (m.target, m.relation, m.icd_relation, m.basis) == ("ICD10:Q77.3", R.NARROWER, IcdRelation.ATTRIBUTED, "stated")
+    assert [s.provenance.release for s in m.superseded] == ["orphanet-masterfile:2021-07-01"]
+    assert m.superseded[0].relation is R.UNSPECIFIED
+    assert [p.release for p in m.provenances] == ["orphanet-product1:2025-12-09", "orphanet-masterfile:2021-07-01"]
+    [back] = [b for b in rm.crosswalk("ICD10:Q77.3", to="ORPHA") if b.target == "ORPHA:166024"]
+    assert back.relation is R.BROADER and back.superseded[0].provenance.release == "orphanet-masterfile:2021-07-01"
+    [se] = rm.crosswalk("ORPHA:166024", to="ICD10SE")
+    assert (se.target, se.relation) == ("ICD10SE:Q77.3", R.NARROWER)
+    # the statements as the releases make them are all still there
+    assert len([s for s in rm.mappings("ORPHA:166024") if s.target == "ICD10:Q77.3"]) == 2
+
+
+def test_an_older_exact_statement_does_not_make_the_code_specific(make_map) -> None:
+    from raremap.model import IcdRelation as I, Mapping, Provenance, Release
+
+    old = Release("orphanet-product1:2019-01-01", "ORPHA", "Orphadata product1", date="2019-01-01")
+    stale = [old, Mapping("ORPHA:166024", "ICD10:Q77.3", R.EXACT, I.SPECIFIC, True, published="Q77.3",
+                          provenance=Provenance(old.id, "en_product1.xml", "Disorder 166024"))]
+    rm = make_map(*everything(), stale, partial=(5,))
+    [m] = rm.crosswalk("ORPHA:166024", to="ICD10")
+    assert m.relation is R.NARROWER and m.superseded[0].relation is R.EXACT
+    assert rm.umi_assessor.has_specific_icd10("ORPHA:166024") is False
+    assert rm.umi("ORPHA:166024").specific_icd10 is False
+
+
+def test_undated_or_other_publishers_releases_are_not_superseded(make_map) -> None:
+    # which of two undated releases is newer is not known; Alpha-ID-SE is another publisher
+    rm = make_map(*everything(), _masterfile_too(""), partial=(5,))
+    got = [(m.relation, m.superseded) for m in rm.crosswalk("ORPHA:166024", to="ICD10")]
+    assert got == [(R.NARROWER, ()), (R.UNSPECIFIED, ())]
+    gm = {(m.target, m.relation, m.basis) for m in rm.crosswalk("ORPHA:558", "ICD10GM")}
+    assert ("ICD10GM:Q87.4", R.UNSPECIFIED, "inverse") in gm and ("ICD10GM:Q87.4", R.EXACT, "edition") in gm
+
+
+def test_shared_one_statement_per_pair(shared_map) -> None:
+    # shared data: product1 2025-12-09 (NTBT, attributed) and the MasterFile 2021-07-01 (row 3, no relation)
+    [m] = shared_map.crosswalk("ORPHA:166024", to="ICD10")
+    assert (m.target, m.relation, m.icd_relation) == ("ICD10:Q77.3", R.NARROWER, IcdRelation.ATTRIBUTED)
+    assert [p.release for p in m.provenances] == ["orphanet-product1:2025-12-09", "orphanet-masterfile:2021-07-01"]

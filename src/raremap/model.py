@@ -182,6 +182,16 @@ class Mapping:
     # Lexical evidence (basis "lexical", derived at build time, never a release's statement):
     score: float | None = None  # how closely the names agree (raremap.indexes.swedish: 0.8–1.0)
     matched: tuple[str, str] = ()  # (ICD-10-SE title, ORPHA name or synonym) as the releases write them
+    # older statements of the same pair by the same publisher (an earlier release): this newer
+    # statement decides the relation, the older ones are kept for provenance (not a second answer)
+    superseded: tuple[Mapping, ...] = ()
+
+    @property
+    def provenances(self) -> tuple[Provenance, ...]:
+        """Where the statement comes from: its own provenance, then those of the older releases
+        that stated the same pair (``superseded``)."""
+        own = (self.provenance,) if self.provenance is not None else ()
+        return own + tuple(p for m in self.superseded for p in m.provenances)
 
     def inverted(self) -> Mapping:
         """The same statement read from the target's side (relation inverted, path reversed)."""
@@ -200,6 +210,7 @@ class Mapping:
             steps=tuple(step.inverted() for step in reversed(self.steps)),
             score=self.score,
             matched=self.matched,
+            superseded=tuple(m.inverted() for m in self.superseded),
         )
 
 

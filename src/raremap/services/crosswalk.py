@@ -125,6 +125,10 @@ class Crosswalker:
         cols = rm._mappings
         self._source, self._target = cols["source"], cols["target"]
         self._relation, self._qualifier = cols["relation"], cols["qualifier"]
+        self._release = cols["release"]
+        self._publisher = {r.id: (r.system, r.date) for r in rm.releases}
+        self._current_cache: dict[tuple[str, bool], list[int]] = {}
+        self._older: dict[int, tuple[int, ...]] = {}
         self._by_source, self._by_target = rm._by_source, rm._by_target
         self._status = rm._concepts["status"]
         self._index = rm._index
@@ -459,12 +463,49 @@ class Crosswalker:
             hops = self._bridge_cache[code] = tuple(self._bridges(code)) if system_of(code) in _FAMILY else ()
         return hops
 
+    def current_rows(self, code: str, inverse: bool = False) -> list[int]:
+        """Mappings-table rows stating ``code`` as source (as target when ``inverse``), one
+        statement per pair and publisher: where several releases of one publisher (Orphanet
+        product1 2025 and the MasterFile 2021) state the same pair, only the newest release's rows
+        are kept; the older ones become its ``superseded`` statements. Releases without a date,
+        or of the same date, are all kept (which is newer is not known)."""
+        key = (code, inverse)
+        found = self._current_cache.get(key)
+        if found is None:
+            rows = self._by_target.get(code, ()) if inverse else self._by_source.get(code, ())
+            found = self._current_cache[key] = self._supersede(rows, self._source if inverse else self._target)
+        return found
+
+    def _supersede(self, rows, other: list[str]) -> list[int]:
+        if len(rows) < 2:
+            return list(rows)
+        groups: dict[tuple[str, str], list[int]] = {}
+        publisher = self._publisher
+        for j in rows:
+            system, _ = publisher.get(self._release[j] or "", ("", ""))
+            groups.setdefault((other[j], system), []).append(j)
+        dropped: set[int] = set()
+        for (_, system), members in groups.items():
+            releases = {self._release[j] for j in members}
+            if not system or len(releases) < 2:
+                continue
+            dates = {r: publisher[r][1] for r in releases}
+            newest = max(dates.values())
+            if not all(dates.values()) or sum(d == newest for d in dates.values()) > 1:
+                continue
+            older = tuple(j for j in members if dates[self._release[j]] != newest)
+            for j in members:
+                if dates[self._release[j]] == newest:
+                    self._older[j] = older
+            dropped.update(older)
+        return [j for j in rows if j not in dropped] if dropped else list(rows)
+
     def _build_adjacent(self, code: str) -> tuple[Hop, ...]:
         relations, qualifiers = self._relation, self._qualifier
         statements = [(self._target[j], _RELATIONS[relations[j]], STATED, j)
-                      for j in self._by_source.get(code, ())]
+                      for j in self.current_rows(code)]
         statements += [(self._source[j], _INVERSE_RELATIONS[relations[j]], INVERSE, j)
-                       for j in self._by_target.get(code, ())]
+                       for j in self.current_rows(code, inverse=True)]
         systems = [target.partition(":")[0] for target, *_ in statements]
         fanout: dict[str, int] = {}
         for system in systems:
@@ -577,8 +618,9 @@ class Crosswalker:
 
     def _row(self, j: int, inverse: bool) -> Mapping:
         m = self.rm._mapping(j)
+        older = tuple(self._row(k, False) for k in self._older.get(j, ()))
         stated = Mapping(m.source, m.target, m.relation, m.icd_relation, m.validated, (), m.provenance,
-                         m.published, m.qualifier, basis=STATED)
+                         m.published, m.qualifier, basis=STATED, superseded=older)
         return stated.inverted() if inverse else stated
 
     def _answer(self, source: str, f: _Found) -> Mapping:

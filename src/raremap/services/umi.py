@@ -164,12 +164,13 @@ class Assessor:
         return orpha
 
     def has_specific_icd10(self, orpha: str) -> bool:
-        """Cheap check: does Orphanet state an exact or specific ICD-10 code for ``orpha``?"""
+        """Cheap check: does Orphanet state an exact or specific ICD-10 code for ``orpha``? (Only
+        the newest release of a publisher stating a pair counts, as in the crosswalk.)"""
         cols = self.rm._mappings
         targets, relations, icd = cols["target"], cols["relation"], cols["icd_relation"]
         return any(targets[j].startswith("ICD10:") and (relations[j] == "exact" or (
                        icd[j] == "specific" and relations[j] not in _NOT_OWN_NAMES))
-                   for j in self.rm._by_source.get(orpha, ()))
+                   for j in self.cw.current_rows(orpha))
 
     def _assess(self, source: str) -> UmiAssessment:
         system = system_of(source)
