@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from crosswalk_fixtures import ICD10SE, everything, orphanet, shared_map, snomed
+from crosswalk_fixtures import ICD10SE, everything, icd10se, orphanet, shared_map, snomed
 from raremap.model import Mapping, Provenance, Relation
 
 
@@ -312,3 +312,186 @@ def test_non_rare_code_is_not_called_outdated(make_map) -> None:
     assert "inte är sällsynt i Europa" in a.reason["sv"] and "not rare in Europe" in a.reason["en"]
     assert "Ange inte ORPHA:362 i uppmärksamhetsinformationen" in a.reason["sv"]
     assert "aktuell" not in a.reason["sv"] and "current" not in a.reason["en"]
+
+
+# --- three-valued specific_icd10: what the releases state, and nothing more ----------------
+
+def _masterfile(*pairs: tuple[str, str]) -> list:
+    """The 2021 MasterFile: ORPHA -> ICD-10 pairs without a relation (as the real file states them)."""
+    from raremap.model import Release
+
+    mf = Release("orphanet-masterfile:2021-07-01", "ORPHA", "Orphanet nomenclature pack MasterFile (en)", date="2021-07-01")
+    return [mf, *(Mapping(o, f"ICD10:{c}", Relation.UNSPECIFIED, published=c,
+                          provenance=Provenance(mf.id, "ORPHAnomenclature_MasterFile_en_2021-07-01.xlsx", f"row {i}"))
+                  for i, (o, c) in enumerate(pairs, start=3))]
+
+
+def test_linked_without_a_relation_is_none_and_says_so(make_map) -> None:
+    # shared data: the MasterFile pairs Marfan syndrome with Q87.4 and states no relation
+    rm = make_map([r for r in orphanet() if not (isinstance(r, Mapping) and r.source == "ORPHA:558")],
+                  icd10se(), snomed(), _masterfile(("ORPHA:558", "Q87.4")), partial=(3,))
+    a = rm.umi("ORPHA:558")
+    assert a.specific_icd10 is None and a.needs_attention
+    # the ORPHA code first (it names the disease), then the Swedish code the record carries anyway
+    assert a.recommended == ("ORPHA:558", "ICD10SE:Q87.4", "SCTID:19346006")
+    sv, en = a.reason["sv"], a.reason["en"]
+    assert "ICD-10-SE Q87.4 heter ”Marfans syndrom”; ingen inläst utgåva anger om koden är sjukdomens egen" in sv
+    assert "orphanet-masterfile:2021-07-01" in sv and "orphanet-masterfile:2021-07-01" in en
+    assert "identifierar inte" not in sv and "does not identify" not in en and "not its own" not in en
+    assert "tillsammans med ICD-10-SE Q87.4" in sv and "together with ICD-10-SE Q87.4" in en
+    assert rm.umi_assessor.needs_attention("ORPHA:558") is True
+    q874 = rm.umi("ICD10SE:Q87.4")  # asked from the Swedish side: open too
+    assert q874.specific_icd10 is None and q874.needs_attention and q874.recommended == ()
+    assert "ingen inläst utgåva anger om Q87.4 är dess egen kod" in q874.reason["sv"]
+    assert "inte dess egen kod" not in q874.reason["sv"]
+
+
+def test_stated_relation_that_is_not_own_code_is_false(rm) -> None:
+    a = rm.umi("ORPHA:166024")  # product1: NTBT + attributed
+    assert a.specific_icd10 is False and a.specific_icd11 is False
+    assert "orphanet-product1:2025-12-09" in a.reason["en"]
+    assert "ensam identifierar inte sjukdomen" in a.reason["sv"] and "ingen inläst utgåva anger om" not in a.reason["sv"]
+    assert rm.umi("ICD10SE:Q77.3").specific_icd10 is False  # Q77.3 is broader than the disease: stated
+
+
+def test_undecided_is_none_wrong_is_false(make_map) -> None:
+    for relation, expected in ((Relation.UNDECIDED, None), (Relation.WRONG, False)):
+        records = [dataclasses.replace(r, relation=relation)
+                   if isinstance(r, Mapping) and r.source == "ORPHA:558" and r.target == "ICD10:Q87.4" else r
+                   for r in orphanet()]
+        a = make_map(records, icd10se()).umi("ORPHA:558")
+        assert a.specific_icd10 is expected, relation
+        assert a.specific_icd11 is True  # the ICD-11 statement is still exact
+
+
+def test_mixed_stated_and_unstated_links(make_map) -> None:
+    # Orphanet relates Gaucher disease to E75.2 (NTBT); the MasterFile also links it to E75.1 without a relation
+    rm = make_map(orphanet(), icd10se(), _masterfile(("ORPHA:355", "E75.1")), partial=(2,))
+    a = rm.umi("ORPHA:355")
+    assert a.specific_icd10 is None
+    assert "E75.2 (ICD-koden är bredare, kod tilldelad av Orphanet)" in a.reason["sv"]
+    assert "E75.1 (relationen anges inte)" in a.reason["sv"] and "ingen inläst utgåva anger om" in a.reason["sv"]
+    assert "ICD-10-SE E75.2 ensam identifierar inte sjukdomen" in a.reason["sv"]
+
+
+def test_category_linked_through_subdivisions_without_relation_is_open(make_map) -> None:
+    # shared data: the MasterFile links Cystic fibrosis to E84.0, E84.1, E84.8, E84.9, none to E84
+    from raremap.model import Concept, Edge
+
+    titles = {"E84": "Cystisk fibros", "E84.0": "Cystisk fibros med lungmanifestationer",
+              "E84.1": "Cystisk fibros med intestinala manifestationer", "E84.8": "Cystisk fibros med andra manifestationer",
+              "E84.9": "Cystisk fibros, ospecificerad"}
+    se = [ICD10SE, *(Concept(f"ICD10SE:{c}", "ICD10SE", t, labels={"sv": t}, release=ICD10SE.id) for c, t in titles.items()),
+          *(Edge(f"ICD10SE:{c}", "ICD10SE:E84", "icd10se") for c in titles if c != "E84")]
+    rm = make_map(_product1([_orpha_concept("ORPHA:586", "Cystic fibrosis")]), se,
+                  _masterfile(*(("ORPHA:586", c) for c in ("E84.0", "E84.1", "E84.8", "E84.9"))), partial=(2,))
+    a = rm.umi("ORPHA:586")
+    assert a.specific_icd10 is None and a.needs_attention
+    assert a.recommended == ("ORPHA:586", "ICD10SE:E84.0", "ICD10SE:E84.1", "ICD10SE:E84.8", "ICD10SE:E84.9")
+    assert "identifierar inte" not in a.reason["sv"]
+    assert "som stämmer med patientens journal" in a.reason["sv"]
+    for code in ("ICD10SE:E84", "ICD10SE:E84.0"):
+        c = rm.umi(code)
+        assert c.specific_icd10 is None and c.needs_attention and c.rare_diseases == 1, code
+        assert "inte dess egen kod" not in c.reason["sv"] and "not its own code" not in c.reason["en"]
+
+
+# --- every UMI reason on the shared data says only what a loaded release states ----------
+
+_SV_REL = {"exakt": Relation.EXACT, "ICD-koden är bredare": Relation.NARROWER, "ICD-koden är smalare": Relation.BROADER,
+           "närliggande": Relation.RELATED, "relationen ej fastställd av Orphanet": Relation.UNDECIDED,
+           "relationen anges inte": Relation.UNSPECIFIED, "markerad som fel av Orphanet": Relation.WRONG}
+_SV_ICD = {"specifik kod": "specific", "kod tilldelad av Orphanet": "attributed", "inklusionsterm": "inclusion",
+           "indexterm": "index"}
+_ICD10_CODE = r"[A-Z][0-9]{2}(?:\.[0-9A-Z]{1,2})?"
+
+
+def _icd10_key(code: str) -> str:
+    return code.partition(":")[2].replace(".", "")
+
+
+def _current(statements: list[Mapping], dates: dict[str, str], systems: dict[str, str]) -> list[Mapping]:
+    """Per pair and publisher only the newest dated release's statements (written independently of
+    the crosswalk, from the rule the README states)."""
+    out = []
+    for s in statements:
+        rivals = [t for t in statements if t.target == s.target and t.provenance.release != s.provenance.release
+                  and systems.get(t.provenance.release) == systems.get(s.provenance.release)]
+        mine = dates.get(s.provenance.release, "")
+        if any(mine and dates.get(t.provenance.release, "") > mine and all(dates.get(r.provenance.release) for r in rivals)
+               for t in rivals):
+            continue
+        out.append(s)
+    return out
+
+
+def _decided(s: Mapping) -> bool:
+    return s.relation not in (Relation.UNSPECIFIED, Relation.UNDECIDED) or (
+        s.icd_relation is not None and str(s.icd_relation) != "specific")
+
+
+def test_shared_umi_reasons_claim_only_what_a_release_states(shared_map) -> None:
+    import re
+
+    rm = shared_map
+    dates = {r.id: r.date for r in rm.releases}
+    systems = {r.id: r.system for r in rm.releases}
+    rows = rm.umi_table().to_pylist()
+    assert len(rows) > 7000
+    counts = {True: 0, False: 0, None: 0}
+    for row in rows:
+        orpha, sv, en = row["orpha"], row["reason_sv"], row["reason_en"]
+        a = rm.umi(orpha)
+        raw = _current([s for s in rm.mappings(orpha, direction="both") if s.target.startswith(("ICD10:", "ICD10GM:"))],
+                       dates, systems)
+
+        def about(key: str) -> list[Mapping]:  # the statements of this disease about one ICD-10 code
+            return [s for s in raw if _icd10_key(s.target) == key
+                    or (s.target.startswith("ICD10GM:") and _icd10_key(s.target)[:4] == key)]
+
+        # 1. the flag, recomputed from the statements themselves
+        linked = {_icd10_key(m.target) for m in a.icd10 if m.basis != "hierarchy"}
+        own = any(s.target.startswith("ICD10:") and s.source == orpha and (s.relation is Relation.EXACT or (
+            str(s.icd_relation) == "specific" and s.relation not in (Relation.WRONG, Relation.UNDECIDED))) for s in raw)
+        expected = True if own else (None if any(not any(_decided(s) for s in about(k)) for k in linked) else False)
+        assert row["specific_icd10"] is expected, (orpha, sv)
+        counts[expected] += 1
+        # 2. "own code" only where a release says so; "open" exactly where none does
+        assert (("som egen kod för" in sv or "som egna koder för" in sv) and "anger ingen" not in sv.split(".")[0]) \
+            is (expected is True), (orpha, sv)
+        assert ("ingen inläst utgåva anger om koden" in sv or "ingen inläst utgåva anger om koderna" in sv) \
+            is (expected is None), (orpha, sv)
+        # 3. a code said not to identify the disease has a stated relation that is not "own code",
+        #    or is (with no code of its own) the code of an ancestor
+        for listed in re.findall(r"ICD-10-SE ([^;.]+?) (?:ensam identifierar inte|identifierar inte sjukdomen)", sv):
+            for value in listed.split(", "):
+                stated = any(_decided(s) for s in about(value.replace(".", "")))
+                inherited = not linked and any(m.basis == "hierarchy" and m.target == f"ICD10SE:{value}" for m in a.icd10se)
+                assert stated or inherited, (orpha, value, sv)
+        # 4. relation words after an ICD-10 code are those a current statement states (derived ones are marked)
+        icd10_part = sv.split(" I ICD-11 ")[0]
+        for value, words in re.findall(rf"\b({_ICD10_CODE}) \(([^)]*)\)", icd10_part):
+            parts = words.split(", ")
+            if "härledd" in parts or words.startswith("+"):
+                continue
+            relations = [_SV_REL[p] for p in parts if p in _SV_REL]
+            icd = [_SV_ICD[p] for p in parts if p in _SV_ICD]
+            if not relations and not icd:
+                continue  # (a release id, not relation words)
+            assert any((not relations or s.relation is relations[0]) and (str(s.icd_relation) if s.icd_relation else None)
+                       == (icd[0] if icd else None) for s in about(value.replace(".", ""))), (orpha, value, words, sv)
+        # 5. quoted ICD-10-SE titles are the release's titles
+        for value, title in re.findall(r"ICD-10-SE (\S+) heter ”(.*?)”(?=;| …)", sv):
+            assert rm.concept(f"ICD10SE:{value}").label == title, (orpha, value)
+        # 6. every release named is loaded and states something about this disease or an ancestor
+        named = set(re.findall(r"\b([a-z0-9-]+:[A-Za-z0-9_.-]*[A-Za-z0-9])\b", sv)) & set(dates)
+        around = {s.provenance.release for code in {orpha, *rm.ancestors(orpha)}
+                  for s in rm.mappings(code, direction="both") if s.provenance is not None}
+        assert named <= around, (orpha, named - around, sv)
+        # 7. ICD-11: "not its own code" only for codes Orphanet relates to it by a stated relation
+        for listed in re.findall(r"I ICD-11 mappar Orphanet den till (.*?), inte som egen kod", sv):
+            for value in re.findall(r"(\S+) \(", listed):
+                assert any(_decided(s) for s in rm.mappings(orpha) if s.target == f"ICD11:{value}"), (orpha, value)
+        assert ("I ICD-11 är" in sv) is (row["specific_icd11"] is True), (orpha, sv)
+        assert "egen" in en or "own" in en  # the English reason answers the same question
+    assert counts[None] > 5000 and counts[False] > 0  # the shared data: mostly the MasterFile's unstated pairs

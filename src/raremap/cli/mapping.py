@@ -180,7 +180,8 @@ def _umi(args: argparse.Namespace) -> int:
         data["rare_diseases"] = a.rare_diseases
         cli._print_json(data)
         return 0
-    yes_no = {True: "ja" if args.lang == "sv" else "yes", False: "nej" if args.lang == "sv" else "no"}
+    yes_no = {True: "ja" if args.lang == "sv" else "yes", False: "nej" if args.lang == "sv" else "no",
+              None: "ej angivet" if args.lang == "sv" else "not stated"}  # linked, but no release states the relation
     words = {"sv": ("egen ICD-10-kod", "egen ICD-11-kod", "behöver UMI-kodning", "rekommenderat", "ICD-10-SE",
                     "ICD-11", "SNOMED CT", "sällsynta sjukdomar"),
              "en": ("own ICD-10 code", "own ICD-11 code", "needs attention coding", "recommended", "ICD-10-SE",

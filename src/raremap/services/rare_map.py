@@ -373,7 +373,8 @@ class RareMap:
         return self.umi_assessor.assess(code)
 
     def umi_table(self, kinds: tuple[str, ...] | None = ("disorder", "subtype")) -> pa.Table:
-        """Every active ORPHA disorder with its UMI flags, one row each."""
+        """Every active ORPHA disorder and subtype with its UMI flags, one row each (groups of
+        disorders and inactive codes left out; ``kinds=None`` includes groups)."""
         from .umi import umi_table
 
         return umi_table(self, kinds)

@@ -1,13 +1,32 @@
 """The attention-information (UMI) assessment.
 
 Swedish records carry *uppmärksamhetsinformation* (UMI): what a clinician must see first. It
-should name a rare disease at diagnosis level. When Orphanet does not name an ICD-10 code as
-the disease's own (an exact mapping and/or ICD relation "specific code"), the ICD-10-SE code is
-only a broad one and UMI needs the ORPHA code (and the SNOMED CT concept where one is mapped).
+should name a rare disease at diagnosis level. Whether the ICD code does is three-valued, from
+what the loaded releases state about each linked pair (one statement per pair and publisher: the
+newest release decides):
+
+* ``True`` — a release states an exact mapping and/or the ICD relation "specific code" (never on a
+  mapping Orphanet marks wrong or undecided): the ICD code names the disease. ``needs_attention``
+  is false; ``recommended`` = the ICD-10-SE own code(s), the ORPHA code, the SNOMED CT concept.
+* ``False`` — every linked code has a stated relation that is not that (NTBT, BTNT, attributed,
+  inclusion, index, wrong), or no code is linked to the disease itself (only its ancestor's
+  codes, or none): ``needs_attention`` is true; ``recommended`` = the ORPHA code, the SNOMED CT
+  concept; the reason names the codes that do not identify the disease.
+* ``None`` — the releases link a code but state no relation (the 2021 MasterFile, Alpha-ID-SE,
+  Orphanet ND, chains of statements): nobody says whether it is the disease's own code.
+  ``needs_attention`` is true (the ORPHA code settles what the ICD code may not); ``recommended``
+  = the ORPHA code first (it names the disease for certain), then the linked ICD-10-SE code(s) the
+  record carries anyway (their titles quoted, so the coder can judge), then the SNOMED CT concept.
+
+A code Orphanet marks non-rare in Europe never needs attention; an inactive code without
+replacement is never recommended. Every reason names the releases its statements come from and
+marks derived relations as derived.
 
 ``assess(rm, code)`` answers for an ORPHA code, for a code that maps to exactly one ORPHA code
 (SNOMED CT, Alpha-ID), and for an ICD code (how many rare diseases it covers, whether it is
-the own code of one of them). ``umi_table(rm)`` lists every active ORPHA disorder with its flags.
+the own code of one of them). ``umi_table(rm)`` lists every active ORPHA disorder and subtype
+with its flags (groups of disorders are left out: a group is a classification heading, not a
+diagnosis a record names; pass ``kinds=None`` to include them).
 """
 
 from __future__ import annotations
@@ -55,8 +74,11 @@ class UmiAssessment:
     or several rare diseases. ``query`` is the code as asked (canonical). ``icd10`` holds WHO
     ICD-10 codes as Orphanet maps them; ``icd10se``/``icd11``/``snomed`` the candidates in those
     systems with their relations (hierarchy fallbacks marked ``basis="hierarchy"``).
-    ``needs_attention``: the record needs more than its ICD code to name the rare disease (no
-    own ICD-10 code); false for a code Orphanet marks non-rare in Europe. ``recommended`` lists, in order, the codes UMI should carry (none for an inactive code
+    ``specific_icd10``/``specific_icd11``: True a release states exact and/or "specific code";
+    False a release states a relation that is not that (or no code is linked to the disease
+    itself); None the releases link a code but state no relation (see the module docstring).
+    ``needs_attention``: the record needs more than its ICD code to name the rare disease
+    (``specific_icd10`` is not True); false for a code Orphanet marks non-rare in Europe. ``recommended`` lists, in order, the codes UMI should carry (none for an inactive code
     without replacement: the reason names what Orphanet refers to); ``reason`` says why, in
     Swedish (``"sv"``) and English (``"en"``). For a code other than ORPHA, ``covers`` holds
     the rare diseases it maps to (for an ICD-10 category also those mapped only to its
@@ -67,8 +89,8 @@ class UmiAssessment:
     code: str
     label: str
     query: str
-    specific_icd10: bool
-    specific_icd11: bool
+    specific_icd10: bool | None
+    specific_icd11: bool | None
     needs_attention: bool
     icd10: tuple[Mapping, ...] = ()
     icd10se: tuple[Mapping, ...] = ()
@@ -103,6 +125,46 @@ def is_specific(m: Mapping) -> bool:
         m.icd_relation is IcdRelation.SPECIFIC and m.relation not in _NOT_OWN))
 
 
+_UNSTATED = frozenset({Relation.UNSPECIFIED, Relation.UNDECIDED})
+
+
+def statements_of(m: Mapping) -> list[Mapping]:
+    """The release statements a crosswalk answer rests on (itself when it is one)."""
+    if m.basis in (STATED, INVERSE):
+        return [m]
+    return [s for step in m.steps for s in statements_of(step)]
+
+
+def states_relation(m: Mapping) -> bool:
+    """``m`` rests on one release statement, and it says how the two codes relate: a relation other than
+    unspecified (the release states none) or undecided (Orphanet ND), or an ICD relation other
+    than "specific code" (attributed, inclusion, index say the code is not the disease's own)."""
+    found = statements_of(m)
+    if len(found) != 1:  # none, or a chain of statements: a derived relation is no release's word
+        return False
+    s = found[0]
+    return s.relation not in _UNSTATED or (s.icd_relation is not None and s.icd_relation is not IcdRelation.SPECIFIC)
+
+
+def specificity(maps: tuple[Mapping, ...] | list[Mapping]) -> bool | None:
+    """Three-valued "own code" of an ORPHA code's answers in one ICD system (hierarchy fallbacks
+    are its ancestor's codes and do not count): True when a release states exact and/or "specific
+    code" (:func:`is_specific`); None when some linked code has no stated relation (no loaded release
+    says whether it is the own code); False otherwise — every linked code has a stated relation that
+    is not that (NTBT, BTNT, attributed, inclusion, index, wrong), or none is linked."""
+    links = [m for m in maps if m.basis != HIERARCHY]
+    if any(is_specific(m) for m in links):
+        return True
+    decided = {m.target for m in links if states_relation(m)}
+    return None if any(m.target not in decided for m in links) else False
+
+
+def _releases(maps) -> str:
+    """The ids of the releases the statements behind ``maps`` come from (``orphanet-product1:2025-12-09``)."""
+    ids = [s.provenance.release for m in maps for s in statements_of(m) if s.provenance is not None and s.provenance.release]
+    return ", ".join(dict.fromkeys(ids))
+
+
 def _covers_specifically(m: Mapping) -> bool:
     """An ICD (or other) code → ORPHA answer saying the code is the disease's own code."""
     if m.relation in (Relation.EXACT, Relation.NARROWER):
@@ -117,6 +179,7 @@ class Assessor:
         self.rm = rm
         self.cw = rm.crosswalker
         self._cache: dict[str, UmiAssessment] = {}
+        self._release_system = {r.id: r.system for r in rm.releases}
 
     def assess(self, code: str) -> UmiAssessment:
         """The UMI assessment of ``code`` (any spelling of any system)."""
@@ -235,15 +298,16 @@ class Assessor:
         icd10se = tuple(self.cw.crosswalk(assessed, "ICD10SE"))
         icd11 = tuple(self.cw.crosswalk(assessed, "ICD11"))
         snomed = tuple(self.cw.crosswalk(assessed, "SCTID"))
+        specific10, specific11 = specificity(icd10), specificity(icd11)
         own10 = [m for m in icd10 if is_specific(m)]
         own11 = [m for m in icd11 if is_specific(m)]
         own_keys = {_key(m.target) for m in own10}
         se_own = [m for m in icd10se if _key(m.target) in own_keys and m.relation is not Relation.RELATED]
         concepts = [m.target for m in snomed
                     if m.basis in (STATED, INVERSE) and m.relation in (Relation.EXACT, Relation.UNSPECIFIED)]
-        specific10, specific11 = bool(own10), bool(own11)
         sct_en = "".join(f" and SNOMED CT {c}" for c in _codes(concepts))
         sct_sv = "".join(f" och SNOMED CT {c}" for c in _codes(concepts))
+        se_open: list[Mapping] = []
         if specific10:
             icd_codes = _codes([m.target for m in se_own] or [m.target for m in own10])
             recommended = (*icd_codes, assessed, *concepts)
@@ -260,46 +324,91 @@ class Assessor:
                 choose_en, choose_sv = " Record the one the patient's record supports.", " Ange den som stämmer med patientens journal."
             else:
                 which_en, which_sv = f"{edition} {shown} identify", f"{edition} {shown} identifierar"
-            en = (f"Orphanet names ICD-10 {_describe(own10, 0)} as {'own codes' if several else 'the own code'} of "
-                  f"{name}. {which_en} the diagnosis.{choose_en} The attention information needs no other code "
+            src = _releases(own10)
+            en = (f"Orphanet ({src}) names ICD-10 {_describe(own10, 0)} as {'own codes' if several else 'the own code'} "
+                  f"of {name}. {which_en} the diagnosis.{choose_en} The attention information needs no other code "
                   f"(the ORPHA code may be added).")
-            sv = (f"Orphanet anger ICD-10 {_describe(own10, 1)} som {'egna koder' if several else 'egen kod'} för "
-                  f"{name}. {which_sv} diagnosen.{choose_sv} Uppmärksamhetsinformationen behöver ingen annan kod "
+            sv = (f"Orphanet ({src}) anger ICD-10 {_describe(own10, 1)} som {'egna koder' if several else 'egen kod'} "
+                  f"för {name}. {which_sv} diagnosen.{choose_sv} Uppmärksamhetsinformationen behöver ingen annan kod "
                   f"(ORPHA-koden kan läggas till).")
         else:
-            recommended = (assessed, *concepts)
-            se = _list(_values(_codes([m.target for m in icd10se]))) if icd10se else ""
+            links = [m for m in icd10 if m.basis != HIERARCHY]
+            decided_targets = {m.target for m in links if states_relation(m)}
+            decided = [m for m in links if m.target in decided_targets]
+            open10 = [m for m in links if m.target not in decided_targets]
             inherited = [m for m in icd10 if m.basis == HIERARCHY]
-            if inherited:
+            se_links = [m for m in icd10se if m.basis != HIERARCHY]
+            se_decided_targets = {m.target for m in se_links if states_relation(m)}
+            se_decided = [m for m in se_links if m.target in se_decided_targets]
+            se_open = [m for m in se_links if m.target not in se_decided_targets]
+            # the ICD-10-SE codes a coder is told do not identify the disease: those a release
+            # relates to it by a relation that is not "own code", or an ancestor's codes
+            se_not = se_decided or ([] if links else [m for m in icd10se if m.basis == HIERARCHY])
+            if decided:
+                en = (f"Orphanet names no ICD-10 code as the own code of {name}; it maps it to "
+                      f"{_describe(decided, 0)} ({_releases(decided)}).")
+                sv = (f"Orphanet anger ingen ICD-10-kod som egen kod för {name}; den mappas till "
+                      f"{_describe(decided, 1)} ({_releases(decided)}).")
+                if open10:
+                    en += f" The loaded releases also link it to ICD-10 {_describe(open10, 0)} ({_releases(open10)})."
+                    sv += f" De inlästa utgåvorna kopplar den även till ICD-10 {_describe(open10, 1)} ({_releases(open10)})."
+            elif open10:
+                if all(self._by_orphanet(m) for m in open10):
+                    en = f"Orphanet ({_releases(open10)}) links {name} to ICD-10 {_describe(open10, 0)}."
+                    sv = f"Orphanet ({_releases(open10)}) kopplar {name} till ICD-10 {_describe(open10, 1)}."
+                elif any(self._by_orphanet(m) for m in open10):
+                    en = f"The loaded releases ({_releases(open10)}) link {name} to ICD-10 {_describe(open10, 0)}."
+                    sv = f"De inlästa utgåvorna ({_releases(open10)}) kopplar {name} till ICD-10 {_describe(open10, 1)}."
+                else:
+                    en = (f"Orphanet gives no ICD-10 code for {name} in the loaded releases; {_releases(open10)} "
+                          f"{'link' if ',' in _releases(open10) else 'links'} it to ICD-10 {_describe(open10, 0)}.")
+                    sv = (f"Orphanet anger ingen ICD-10-kod för {name} i de inlästa utgåvorna; {_releases(open10)} "
+                          f"kopplar den till ICD-10 {_describe(open10, 1)}.")
+            elif inherited:
                 ancestor = inherited[0].via[0]
-                en = (f"{name} has no ICD-10 mapping of its own; its nearest mapped ancestor {ancestor} is coded "
-                      f"{_describe(inherited, 0, relation=False)}, which is broader.")
-                sv = (f"{name} har ingen egen ICD-10-mappning; närmaste överordnade begrepp med kod, {ancestor}, kodas "
-                      f"{_describe(inherited, 1, relation=False)}, som är bredare.")
-            elif stated10 := [m for m in icd10 if m.basis == STATED]:
-                en = f"Orphanet names no ICD-10 code as the own code of {name}; it maps it to {_describe(stated10, 0)}."
-                sv = f"Orphanet anger ingen ICD-10-kod som egen kod för {name}; den mappas till {_describe(stated10, 1)}."
-            elif icd10:
-                en = (f"Orphanet gives no ICD-10 code for {name} in the loaded releases; other releases lead to "
-                      f"{_describe(icd10, 0)}.")
-                sv = (f"Orphanet anger ingen ICD-10-kod för {name} i de inlästa utgåvorna; andra utgåvor leder till "
-                      f"{_describe(icd10, 1)}.")
+                broader = all(m.relation is Relation.NARROWER for m in inherited)
+                en = (f"{name} has no ICD-10 mapping of its own in the loaded releases; its nearest mapped ancestor "
+                      f"{ancestor} is coded {_describe(inherited, 0, relation=False)}"
+                      f"{', which is broader' if broader else ''} ({_releases(inherited)}).")
+                sv = (f"{name} har ingen egen ICD-10-mappning i de inlästa utgåvorna; närmaste överordnade begrepp "
+                      f"med kod, {ancestor}, kodas {_describe(inherited, 1, relation=False)}"
+                      f"{', som är bredare' if broader else ''} ({_releases(inherited)}).")
             else:
                 en = f"No ICD-10 code is known for {name} in the loaded releases."
                 sv = f"Ingen ICD-10-kod är känd för {name} i de inlästa utgåvorna."
+            if open10:
+                own_en, own_sv = (("the codes are the disease's own", "koderna är sjukdomens egna")
+                                  if len({m.target for m in (se_open or open10)}) > 1
+                                  else ("the code is the disease's own", "koden är sjukdomens egen"))
+                if se_open:
+                    en += f" {self._titles(se_open, 0)}; no loaded release states whether {own_en}."
+                    sv += f" {self._titles(se_open, 1)}; ingen inläst utgåva anger om {own_sv}."
+                else:
+                    en += f" No loaded release states whether {own_en}."
+                    sv += f" Ingen inläst utgåva anger om {own_sv}."
             if retired is None:
+                recommended = (assessed, *(m.target for m in se_open), *concepts)
                 en += f" Record {assessed}{sct_en} in the attention information"
                 sv += f" Ange {assessed}{sct_sv} i uppmärksamhetsinformationen"
-                several = len({m.target for m in icd10se}) > 1
-                if not se:
+                if len(se_open) == 1:
+                    en += f" together with ICD-10-SE {_value(se_open[0].target)}"
+                    sv += f" tillsammans med ICD-10-SE {_value(se_open[0].target)}"
+                elif se_open:
+                    shown = _list(_values(_codes([m.target for m in se_open])))
+                    en += f" together with the one of ICD-10-SE {shown} that the patient's record supports"
+                    sv += f" tillsammans med den av ICD-10-SE {shown} som stämmer med patientens journal"
+                se = _list(_values(_codes([m.target for m in se_not])))
+                if not se_not:
                     en += "."
                     sv += "."
-                elif several:
+                elif len({m.target for m in se_not}) > 1:
                     en += f"; ICD-10-SE {se} do not identify the disease, alone or together."
                     sv += f"; ICD-10-SE {se} identifierar inte sjukdomen, var för sig eller tillsammans."
                 else:
                     en += f"; ICD-10-SE {se} alone does not identify the disease."
                     sv += f"; ICD-10-SE {se} ensam identifierar inte sjukdomen."
+            else:
+                recommended = ()
         subdivided = [(m.target, subs) for m in icd10se if (subs := self.cw.subdivisions(m.target))
                       and m.relation is not Relation.RELATED]
         for target, subs in subdivided[:3]:
@@ -311,11 +420,26 @@ class Assessor:
                 en += f" ICD-10-SE subdivides {_value(target)} into {listed}; check whether one of them names the disease."
                 sv += f" ICD-10-SE delar upp {_value(target)} i {listed}; kontrollera om någon av dem anger sjukdomen."
         if specific11:
-            en += f" In ICD-11, {_list(_values(_codes([m.target for m in own11])))} is its own code."
-            sv += f" I ICD-11 är {_list(_values(_codes([m.target for m in own11])))} dess egen kod."
+            shown = _list(_values(_codes([m.target for m in own11])))
+            en += f" In ICD-11, {shown} is its own code ({_releases(own11)})."
+            sv += f" I ICD-11 är {shown} dess egen kod ({_releases(own11)})."
         elif icd11:
-            en += f" In ICD-11 it maps to {_describe(icd11, 0)}, not as its own code."
-            sv += f" I ICD-11 mappas den till {_describe(icd11, 1)}, inte som egen kod."
+            links11 = [m for m in icd11 if m.basis != HIERARCHY]
+            decided11_targets = {m.target for m in links11 if states_relation(m)}
+            decided11 = [m for m in links11 if m.target in decided11_targets]
+            open11 = [m for m in links11 if m.target not in decided11_targets]
+            inherited11 = [m for m in icd11 if m.basis == HIERARCHY]
+            if decided11:
+                en += f" In ICD-11 Orphanet maps it to {_describe(decided11, 0)}, not as its own code."
+                sv += f" I ICD-11 mappar Orphanet den till {_describe(decided11, 1)}, inte som egen kod."
+            if open11:
+                en += (f" In ICD-11 the loaded releases lead to {_describe(open11, 0)}; no loaded release states "
+                       f"whether {'one of them' if len({m.target for m in open11}) > 1 else 'it'} is its own code.")
+                sv += (f" I ICD-11 leder de inlästa utgåvorna till {_describe(open11, 1)}; ingen inläst utgåva anger "
+                       f"om {'någon av dem' if len({m.target for m in open11}) > 1 else 'den'} är dess egen kod.")
+            if inherited11 and not links11:
+                en += f" In ICD-11 only its ancestor's codes are known: {_describe(inherited11, 0)}."
+                sv += f" I ICD-11 är bara överordnade begrepps koder kända: {_describe(inherited11, 1)}."
         if retired is not None:
             # an inactive code is never what a record should carry
             recommended = ()
@@ -331,11 +455,27 @@ class Assessor:
         return UmiAssessment(
             code=assessed, label=label, query=query, specific_icd10=specific10, specific_icd11=specific11,
             # a code Orphanet marks non-rare names no rare disease: no attention coding
-            needs_attention=not specific10 and not self._non_rare(assessed),
+            needs_attention=specific10 is not True and not self._non_rare(assessed),
             icd10=icd10, icd10se=icd10se, icd11=icd11, snomed=snomed,
             recommended=tuple(dict.fromkeys(recommended)),
             reason={"sv": " ".join([*pre_sv, sv]), "en": " ".join([*pre_en, en])},
         )
+
+    def _titles(self, maps: list[Mapping], lang: int, limit: int = 4) -> str:
+        """``ICD-10-SE Q87.4 is titled “Marfans syndrom”`` for each code (the release's own title)."""
+        parts = []
+        for code in _codes([m.target for m in maps])[:limit]:
+            title = self._label(code)
+            if lang == 0:
+                parts.append(f"ICD-10-SE {_value(code)} is titled “{title}”" if title else f"ICD-10-SE {_value(code)}")
+            else:
+                parts.append(f"ICD-10-SE {_value(code)} heter ”{title}”" if title else f"ICD-10-SE {_value(code)}")
+        return "; ".join(parts) + (" …" if len(_codes([m.target for m in maps])) > limit else "")
+
+    def _by_orphanet(self, m: Mapping) -> bool:
+        """One of the statements ``m`` rests on is an Orphanet release's."""
+        return any(s.provenance is not None and self._release_system.get(s.provenance.release) == "ORPHA"
+                   for s in statements_of(m))
 
     # --- a code that is not ORPHA: which rare diseases it covers ---------------------------
 
@@ -359,7 +499,13 @@ class Assessor:
         icd11 = tuple(self.cw.crosswalk(source, "ICD11")) if system != "ICD11" else ()
         value = _value(source)
         named = f"{source} ({label})" if label else source
+        # every rare disease behind the code is related to it by a stated relation (not own code);
+        # otherwise some link states none and whether the code is a disease's own is open
+        decided = all(states_relation(m) for m in covers)
+        specific: bool | None = False if decided or len(specific_to) > 1 else None
+        specific11: bool | None = False
         if system == "ICD10SE" and _is_fordjupningskod(value) and covers and all(_joined_upward(m) for m in covers):
+            specific = None  # no release states what the fördjupningskod names
             # no release maps a rare disease to the fördjupningskod itself: only to the code above it
             parent = value[:-1]
             if n == 1:
@@ -392,10 +538,16 @@ class Assessor:
             disease = diseases[0]
             label1 = self._label(disease)
             one = f"{disease} ({label1})" if label1 else disease
-            en = (f"{named} covers one rare disease, {one}, and is not its own code. When the patient has it, "
-                  f"record {disease} (and its SNOMED CT concept) in the attention information.")
-            sv = (f"{named} omfattar en sällsynt sjukdom, {one}, men är inte dess egen kod. Om patienten har den, "
-                  f"ange {disease} (och dess SNOMED CT-begrepp) i uppmärksamhetsinformationen.")
+            if decided:
+                en = f"{named} covers one rare disease, {one}, and is not its own code (according to {_releases(covers)})."
+                sv = f"{named} omfattar en sällsynt sjukdom, {one}, men är inte dess egen kod (enligt {_releases(covers)})."
+            else:
+                en = (f"{named} is linked to one rare disease, {one}, by {_releases(covers)}; no loaded release states "
+                      f"whether {value} is its own code.")
+                sv = (f"{named} är kopplad till en sällsynt sjukdom, {one}, av {_releases(covers)}; ingen inläst utgåva "
+                      f"anger om {value} är dess egen kod.")
+            en += f" When the patient has it, record {disease} (and its SNOMED CT concept) in the attention information."
+            sv += f" Om patienten har den, ange {disease} (och dess SNOMED CT-begrepp) i uppmärksamhetsinformationen."
         else:
             en = f"{named} covers {n} rare diseases (ORPHA codes)"
             sv = f"{named} omfattar {n} sällsynta sjukdomar (ORPHA-koder)"
@@ -403,9 +555,12 @@ class Assessor:
                 shown = _list(_codes(list(specific_to)))
                 en += f" and is the own code of {len(specific_to)} of them ({shown}), so it does not identify one disease."
                 sv += f" och är egen kod för {len(specific_to)} av dem ({shown}), så den identifierar inte en sjukdom."
-            else:
+            elif decided:
                 en += " and is the own code of none of them."
                 sv += " och är inte egen kod för någon av dem."
+            else:
+                en += " and no loaded release names it the own code of any of them."
+                sv += " och ingen inläst utgåva anger den som egen kod för någon av dem."
             en += (" When the patient has one of them, record its ORPHA code (and SNOMED CT concept) "
                    "in the attention information.")
             sv += (" Om patienten har någon av dem, ange dess ORPHA-kod (och SNOMED CT-begrepp) "
@@ -419,8 +574,10 @@ class Assessor:
             else:
                 en += f" {k} of them are mapped only to its subdivisions ({shown}), not to {value} itself."
                 sv += f" {k} av dem är mappade endast till dess underkoder ({shown}), inte till {value}."
+        if n == 1:
+            specific11 = self.assess(diseases[0]).specific_icd11
         return UmiAssessment(
-            code=source, label=label, query=source, specific_icd10=False, specific_icd11=False,
+            code=source, label=label, query=source, specific_icd10=specific, specific_icd11=specific11,
             needs_attention=bool(n), icd10=icd10, icd10se=icd10se, icd11=icd11, snomed=(),
             recommended=(), reason={"sv": sv, "en": en}, covers=covers, specific_to=specific_to,
         )
@@ -497,8 +654,12 @@ UMI_KINDS = ("disorder", "subtype")
 
 
 def umi_table(rm: RareMap, kinds: tuple[str, ...] | None = UMI_KINDS) -> pa.Table:
-    """Every active ORPHA code of ``kinds`` (Orphanet classification level; None = all) with its
-    UMI flags, ICD/SNOMED candidates and the recommendation, one row per ORPHA code."""
+    """Every active ORPHA code of ``kinds`` (Orphanet classification level: ``disorder``,
+    ``subtype``; ``group`` is left out by default — a group of disorders is a classification
+    heading, not a diagnosis UMI names; None = every level) with its UMI flags (``specific_icd10``
+    null where no release states the relation), ICD/SNOMED candidates and the recommendation, one
+    row per ORPHA code. Inactive codes (obsolete, deprecated, non-rare) are left out: they are
+    never recommended (:meth:`Assessor.assess` explains each)."""
     assessor = rm.umi_assessor
     cols: dict[str, list] = {name: [] for name in (
         "orpha", "label", "kind", "specific_icd10", "specific_icd11", "needs_attention", "icd10", "icd10_relation",
