@@ -1,7 +1,8 @@
 """Benchmark of the ORDO reader on a synthetic full-size ORDO (RDF/XML, 4.x generator shape).
 
     python benchmarks/bench_ordo.py                  # generate ~50 MB, time the reader
-    python benchmarks/bench_ordo.py --compare        # also owlready2 and rdflib (slow: minutes)
+    python benchmarks/bench_ordo.py --compare        # also owlready2 and rdflib (slow: minutes;
+                                                     # pip install -e '.[ordo-compare]')
     python benchmarks/bench_ordo.py --clinical 2000  # smaller file
 
 No real ORDO file is available here, so the file is synthetic: ~15,000 clinical entities
