@@ -19,6 +19,7 @@ Emits, after the :class:`Release` (id ``alpha-id-se:<file date>``):
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -36,13 +37,18 @@ LICENCE = ("Alpha-ID-SE \u00a9 BfArM (Bundesinstitut f\u00fcr Arzneimittel und M
 
 
 def detect_encoding(path: Path) -> str:
-    """``utf-8`` if the whole file decodes as UTF-8, else ``cp1252`` (older BfArM files)."""
-    with open_binary(path) as fh:
-        try:
+    """``utf-8`` if the whole file decodes as UTF-8, else ``cp1252`` (older BfArM files).
+    A damaged ``.gz`` file: ``utf-8`` (reading the lines then names the damage)."""
+    try:
+        with open_binary(path) as fh:
             for raw in fh:
+                if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    return "utf-8"  # UTF-16: read_text_lines names it
                 raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return "cp1252"
+    except UnicodeDecodeError:
+        return "cp1252"
+    except (EOFError, OSError, zlib.error):
+        return "utf-8"
     return "utf-8"
 
 
@@ -89,7 +95,8 @@ class _Rows:
         self.ctx.report.count(f"alpha-id-se: files read as {encoding}")
         rows = valid = 0
         orpha_codes: set[str] = set()
-        for number, line in read_text_lines(self.path, encoding, self.file):
+        # BfArM's rows end with CRLF: a last line without a line end is cut
+        for number, line in read_text_lines(self.path, encoding, self.file, report=self.ctx.report, terminated=True):
             if not line.strip():
                 continue
             fields = line.split("|")
@@ -112,6 +119,8 @@ class _Rows:
             rows += 1
             valid += validity == "1"
             yield from self._row(number, code, validity == "1", fields, orpha_codes)
+        if rows == 0:
+            raise ReleaseFormatError(self.file, "line 1", "no Alpha-ID-SE row (empty file)")
         self.ctx.report.count("alpha-id-se: rows", rows)
         self.ctx.report.count("alpha-id-se: rows valid for coding", valid)
         self.ctx.report.count("alpha-id-se: distinct ORPHA codes", len(orpha_codes))

@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,11 +29,14 @@ from ..model import Record, SourceFile
 
 @dataclass
 class BuildReport:
-    """Counts of rows a reader skipped, with reasons and the first examples of each."""
+    """Counts of rows a reader skipped (and of rows kept after a repair), with reasons and the
+    first examples of each."""
 
     skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
     examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
+    repaired: Counter[tuple[str, str]] = field(default_factory=Counter)
+    repair_examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def skip(self, file: str, position: str, reason: str) -> None:
         """Record that the row/element at ``position`` of ``file`` was skipped for ``reason``."""
@@ -42,17 +46,31 @@ class BuildReport:
         if len(shown) < 5:
             shown.append(position)
 
+    def repair(self, file: str, position: str, reason: str) -> None:
+        """Record that the row at ``position`` of ``file`` was kept after repairing it (``reason``)."""
+        key = (file, reason)
+        self.repaired[key] += 1
+        shown = self.repair_examples.setdefault(key, [])
+        if len(shown) < 5:
+            shown.append(position)
+
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] += n
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "counts": dict(sorted(self.counts.items())),
             "skipped": [
                 {"file": f, "reason": r, "rows": n, "examples": self.examples.get((f, r), [])}
                 for (f, r), n in sorted(self.skipped.items())
             ],
         }
+        if self.repaired:
+            data["repaired"] = [
+                {"file": f, "reason": r, "rows": n, "examples": self.repair_examples.get((f, r), [])}
+                for (f, r), n in sorted(self.repaired.items())
+            ]
+        return data
 
 
 @dataclass
@@ -121,25 +139,138 @@ def open_binary(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
-def read_text_lines(path: Path, encoding: str, display: str | None = None) -> Iterator[tuple[int, str]]:
+_UNICODE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                 (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def read_text_lines(path: Path, encoding: str, display: str | None = None, *,
+                    report: BuildReport | None = None, terminated: bool = False) -> Iterator[tuple[int, str]]:
     """(line number, line without end-of-line) for a text release file.
 
-    Accepts LF and CRLF, strips a UTF-8 BOM, and turns a decoding failure into a
-    :class:`ReleaseFormatError` naming the line.
+    Accepts LF and CRLF and strips a UTF-8 BOM. Typed errors (:class:`ReleaseFormatError`
+    naming the file and line) for: a line that does not decode, a UTF-16/UTF-32 file (its
+    byte-order mark), a ``.gz`` file that is cut short or corrupt (no gzip end marker).
+
+    With ``report``, a damaged row is a counted skip, never a record: a row holding control
+    characters (NUL ...), and — ``terminated=True``, for formats whose files end with a line end —
+    a last row without its line end (the file was cut inside it). Mojibake (UTF-8 read as
+    Latin-1) is repaired and counted as a repair.
     """
     name = display or path.name
-    with open_binary(path) as fh:
-        for number, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode(encoding)
-            except UnicodeDecodeError as err:
-                raise ReleaseFormatError(name, f"line {number}", f"not valid {encoding}: {err.reason} at byte {err.start}") from None
-            if number == 1 and line.startswith("\ufeff"):
-                line = line[1:]
-            yield number, line.rstrip("\r\n")
+    number = 0
+    try:
+        with open_binary(path) as fh:
+            pending: tuple[int, str] | None = None
+            for number, raw in enumerate(fh, start=1):
+                if number == 1:
+                    for bom, what in _UNICODE_BOMS:
+                        if raw.startswith(bom):
+                            raise ReleaseFormatError(name, "byte 0", f"a {what} file (byte-order mark); "
+                                                                   f"expected {encoding} text: save it as {encoding}")
+                try:
+                    line = raw.decode(encoding)
+                except UnicodeDecodeError as err:
+                    raise ReleaseFormatError(name, f"line {number}", f"not valid {encoding}: {err.reason} at byte {err.start}") from None
+                if number == 1 and line.startswith("\ufeff"):
+                    line = line[1:]
+                if pending is not None:
+                    yield pending
+                    pending = None
+                ended = line.endswith(("\n", "\r"))
+                line = line.rstrip("\r\n")
+                if report is not None and line.strip():  # a blank line is the reader's to pass over
+                    if _CONTROL.search(line):
+                        report.skip(name, f"line {number}", "control characters (NUL or other C0) in the row")
+                        continue
+                    repaired = repair_text(line)
+                    if repaired != line:
+                        report.repair(name, f"line {number}", "mojibake (UTF-8 or Windows-1252 read as Latin-1) repaired")
+                        line = repaired
+                    if _MOJIBAKE.search(line):
+                        report.repair(name, f"line {number}", "mojibake that cannot be repaired (mixed encodings): kept as written")
+                    if terminated and not ended:
+                        pending = (number, line)  # the last line? decided by whether another follows
+                        continue
+                yield number, line
+            if pending is not None:
+                if pending[1].strip():
+                    assert report is not None
+                    report.skip(name, f"line {pending[0]}", "last row has no line end: the file is cut short inside it")
+                else:
+                    yield pending
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise ReleaseFormatError(name, f"after line {number}", f"corrupt or truncated gzip file: {err}") from None
+    except OSError as err:
+        raise ReleaseFormatError(name, f"after line {number}", f"cannot read: {err}") from None
 
 
 # --- XML ---------------------------------------------------------------------------------
+
+MAX_XML_TOKEN = 4 << 20  # bytes of one tag, attribute value or text run (the releases' largest: a few KB)
+MAX_XML_DEPTH = 1000  # element nesting (the releases nest 10 levels at most)
+
+
+class GuardedXml:
+    """A binary XML stream that fails fast on a token longer than ``MAX_XML_TOKEN`` bytes (expat
+    re-scans an unfinished token on every read: quadratic, minutes for 50 MB) or nesting deeper
+    than ``MAX_XML_DEPTH`` (counted from the markup, comments and CDATA aside)."""
+
+    def __init__(self, raw: IO[bytes], display: str, max_token: int = MAX_XML_TOKEN,
+                 max_depth: int = MAX_XML_DEPTH) -> None:
+        self.raw = raw
+        self.display = display
+        self.max_token = max_token
+        self.max_depth = max_depth
+        self.offset = 0
+        self.run = 0  # bytes since the last '<' or '>'
+        self.depth = 0
+        self.last = b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        if data:
+            self._check(data)
+            self.offset += len(data)
+        return data
+
+    def _check(self, data: bytes) -> None:
+        first = min((i for i in (data.find(b"<"), data.find(b">")) if i >= 0), default=-1)
+        if first < 0:
+            self.run += len(data)
+        else:
+            longest = self.run + first
+            if len(data) > self.max_token:
+                longest = max(longest, max((len(m) for m in re.findall(rb"[^<>]+", data)), default=0))
+            if longest > self.max_token:
+                self._fail(f"an XML token (tag, attribute or text) longer than {self.max_token >> 20} MiB")
+            self.run = len(data) - 1 - max(data.rfind(b"<"), data.rfind(b">"))
+        if self.run > self.max_token:
+            self._fail(f"an XML token (tag, attribute or text) longer than {self.max_token >> 20} MiB")
+        pairs = self.last + data
+        opened = data.count(b"<") - pairs.count(b"</") - pairs.count(b"<?") - pairs.count(b"<!")
+        self.depth += opened - pairs.count(b"</") - pairs.count(b"/>")
+        self.last = data[-1:]
+        if self.depth > self.max_depth:
+            self._fail(f"elements nested deeper than {self.max_depth} levels")
+
+    def _fail(self, what: str) -> None:
+        raise ReleaseFormatError(self.display, f"byte {self.offset:,}", f"refused: {what}")
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self) -> GuardedXml:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_xml(path: Path, display: str | None = None) -> GuardedXml:
+    """Open an XML release file (``.gz`` decompressed) behind the token-size and depth guard."""
+    return GuardedXml(open_binary(path), display or path.name)
+
 
 def iter_xml(path: Path, tag: str, display: str | None = None) -> Iterator[Element]:
     """Stream the elements named ``tag`` of an XML release file, safely.
@@ -151,7 +282,7 @@ def iter_xml(path: Path, tag: str, display: str | None = None) -> Iterator[Eleme
     """
     name = display or path.name
     try:
-        with open_binary(path) as fh:
+        with open_xml(path, name) as fh:
             context = _safe_iterparse(fh, events=("end",), forbid_dtd=False)
             for event, elem in context:
                 if event == "end" and elem.tag == tag:
@@ -162,15 +293,17 @@ def iter_xml(path: Path, tag: str, display: str | None = None) -> Iterator[Eleme
         raise ReleaseFormatError(name, f"line {line}, column {column}", f"malformed XML: {_xml_reason(err)}") from None
     except DefusedXmlException as err:
         raise ReleaseFormatError(name, "DTD", f"refused unsafe XML: {err}") from None
-    except (EOFError, gzip.BadGzipFile, zipfile.BadZipFile, OSError) as err:
+    except (EOFError, gzip.BadGzipFile, zipfile.BadZipFile, zlib.error, OSError) as err:
         raise ReleaseFormatError(name, "file", f"cannot read: {err}") from None
+    except LookupError as err:  # unknown encoding in the XML declaration
+        raise ReleaseFormatError(name, "line 1", f"XML declaration: {err}") from None
 
 
 def xml_root_attributes(path: Path, display: str | None = None) -> tuple[str, dict[str, str]]:
     """Tag and attributes of the root element (reads only the start of the file)."""
     name = display or path.name
     try:
-        with open_binary(path) as fh:
+        with open_xml(path, name) as fh:
             for _event, elem in _safe_iterparse(fh, events=("start",), forbid_dtd=False):
                 return elem.tag, dict(elem.attrib)
     except ParseError as err:
@@ -178,8 +311,10 @@ def xml_root_attributes(path: Path, display: str | None = None) -> tuple[str, di
         raise ReleaseFormatError(name, f"line {line}, column {column}", f"malformed XML: {_xml_reason(err)}") from None
     except DefusedXmlException as err:
         raise ReleaseFormatError(name, "DTD", f"refused unsafe XML: {err}") from None
-    except (EOFError, gzip.BadGzipFile, OSError) as err:
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as err:
         raise ReleaseFormatError(name, "file", f"cannot read: {err}") from None
+    except LookupError as err:
+        raise ReleaseFormatError(name, "line 1", f"XML declaration: {err}") from None
     raise ReleaseFormatError(name, "line 1", "empty XML document")
 
 
@@ -192,9 +327,9 @@ def sniff_xml_root(path: Path, limit: int = 4096) -> str | None:
     try:
         with open_binary(path) as fh:
             head = fh.read(limit)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return None
-    m = re.search(rb"<([A-Za-z_][\w.:-]*)[\s>]", re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", b"", head, flags=re.S))
+    m = re.search(rb"<([A-Za-z_][\w.:-]*)[\s/>]", re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", b"", head, flags=re.S))
     return m.group(1).decode("ascii", "replace") if m else None
 
 

@@ -156,7 +156,7 @@ class IneraCodeListReader:
         groups = []
         for paths in _by_folder(files, _INERA_FILES).values():
             digits = [p for p in paths if stem(p).lower() in _INERA_LEVELS]
-            if digits and _sniff(digits[0], _INERA_SNIFF):
+            if digits and any(_sniff(p, _INERA_SNIFF) for p in digits):  # one damaged file is still read (and refused)
                 groups.append(tuple(sorted(paths, key=lambda p: _INERA_FILES[stem(p).lower()])))
         return groups
 
@@ -194,7 +194,7 @@ class _IneraState:
         name = self.ctx.relative(path)
         seen: set[str] = set()
         rows = valid = 0
-        for number, line in read_text_lines(path, "utf-8", name):
+        for number, line in read_text_lines(path, "utf-8", name, report=self.ctx.report):
             if not line.strip():
                 continue
             rows += 1
@@ -224,7 +224,7 @@ class _IneraState:
         name = self.ctx.relative(path)
         skip = self.ctx.report.skip
         rows = valid = 0
-        for number, line in read_text_lines(path, "utf-8", name):
+        for number, line in read_text_lines(path, "utf-8", name, report=self.ctx.report):
             if not line.strip():
                 continue
             rows += 1
@@ -381,7 +381,7 @@ class _TsvState:
     edges: int = 0
 
     def read(self, path: Path) -> Iterator[Record]:
-        lines = (line + "\n" for _number, line in read_text_lines(path, "utf-8", self.name))
+        lines = (line + "\n" for _number, line in read_text_lines(path, "utf-8", self.name, report=self.ctx.report))
         reader = csv.reader(lines, delimiter="\t", quotechar='"', strict=True)
         group: _Group | None = None
         try:
@@ -567,7 +567,8 @@ class Ksh97pReader:
         for path in files:
             name = ctx.relative(path)
             rows = valid = 0
-            for number, line in read_text_lines(path, "latin-1", name):
+            # KSH97-P lines end with a line end (and a trailing space): a last line without one is cut
+            for number, line in read_text_lines(path, "latin-1", name, report=ctx.report, terminated=True):
                 if not line.strip():
                     continue
                 rows += 1

@@ -35,7 +35,7 @@ from xml.etree.ElementTree import ParseError
 from ..codes import ICD11_BLOCK, ICD11_CHAPTER, ICD11_EXTENSION, ICD11_STEM, System
 from ..errors import ReleaseFormatError
 from ..model import Concept, Edge, Record, Release
-from .base import ReadContext, open_binary, stem
+from .base import BuildReport, ReadContext, open_binary, stem
 from .icd_mapping import READER as WHO_MAPPING_READER
 
 SYSTEM = System.ICD11.value
@@ -297,7 +297,7 @@ class SimpleTabulationReader:
         match = _TXT_NAME.match(stem(path))
         if match is None:
             raise ReleaseFormatError(display, "file", "not a SimpleTabulation-ICD-11-MMS-<lang>.txt file name")
-        yield from _read_tabulation(self.name, "Simple Tabulation", path, match, _tsv_rows(path, display), "line",
+        yield from _read_tabulation(self.name, "Simple Tabulation", path, match, _tsv_rows(path, display, ctx.report), "line",
                                     files, ctx)
 
 
@@ -327,20 +327,44 @@ def _read_tabulation(reader: str, title: str, path: Path, match: re.Match[str],
         rows.close()
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _chain(first: tuple[int, list[str]], rest: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
     yield first
     yield from rest
 
 
-def _tsv_rows(path: Path, display: str) -> Generator[tuple[int, list[str]], None, None]:
-    """(line number, cells) of a tab-separated WHO file with CSV quoting; broken files raise ReleaseFormatError."""
+def _tsv_rows(path: Path, display: str, report: BuildReport | None = None) -> Generator[tuple[int, list[str]], None, None]:
+    """(line number, cells) of a tab-separated WHO file with CSV quoting; broken files raise ReleaseFormatError.
+
+    With ``report``: a row holding control characters (NUL ...) and a last row without its line
+    end (WHO ends every row with CRLF: the file was cut inside it) are counted skips."""
     line = 0
+    ended = [True]
+
+    def watched(text: io.TextIOWrapper) -> Iterator[str]:
+        for physical in text:
+            ended[0] = physical.endswith(("\n", "\r"))
+            yield physical
+
     try:
         with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
-            reader = csv.reader(text, delimiter="\t", quotechar='"')
+            reader = csv.reader(watched(text), delimiter="\t", quotechar='"')
+            held: tuple[int, list[str]] | None = None
             for cells in reader:
                 line = reader.line_num
-                yield line, cells
+                if report is not None and any(_CONTROL.search(c) for c in cells):
+                    report.skip(display, f"line {line}", "control characters (NUL or other C0) in the row")
+                    continue
+                if held is not None:
+                    yield held
+                held = (line, cells)
+            if held is not None:
+                if report is not None and not ended[0] and any(c.strip() for c in held[1]):
+                    report.skip(display, f"line {held[0]}", "last row has no line end: the file is cut short inside it")
+                else:
+                    yield held
     except UnicodeDecodeError as err:
         raise ReleaseFormatError(display, f"near line {line + 1}", f"not valid UTF-8: {err.reason}") from None
     except csv.Error as err:

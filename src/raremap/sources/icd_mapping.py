@@ -47,7 +47,7 @@ from pathlib import Path
 from ..codes import ICD11_CHAPTER, ICD11_EXTENSION, System, canonical
 from ..errors import InvalidCodeError, ReleaseFormatError
 from ..model import Concept, Edge, Mapping, Provenance, Record, Relation, Release
-from .base import ReadContext, read_text_lines, stem
+from .base import BuildReport, ReadContext, read_text_lines, stem
 
 ONE = "10To11MapToOneCategory"
 MULTIPLE = "10To11MapToMultipleCategories"
@@ -106,9 +106,10 @@ def _iso(cell: str) -> str:
     return f"{m.group(1)}-{_MONTHS[m.group(2).lower()]:02d}-{int(m.group(3)):02d}"
 
 
-def _lines(path: Path, display: str) -> Iterator[tuple[int, str]]:
+def _lines(path: Path, display: str, report: BuildReport | None = None) -> Iterator[tuple[int, str]]:
     try:
-        yield from read_text_lines(path, "utf-8", display)
+        # WHO's tables end every row with CRLF: a last line without a line end is cut
+        yield from read_text_lines(path, "utf-8", display, report=report, terminated=True)
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as err:
         raise ReleaseFormatError(display, "file", f"cannot read: {err}") from None
 
@@ -432,7 +433,7 @@ class WhoMappingReader:
         date = version = ""
         for _order, table, path in sorted(tables, key=lambda t: t[0]):
             display = ctx.relative(path)
-            rows = _lines(path, display)
+            rows = _lines(path, display, ctx.report)
             first = next(rows, None)
             if first is None:
                 raise ReleaseFormatError(display, "line 1", "empty file (no header)")

@@ -58,7 +58,7 @@ from ..errors import InvalidCodeError, ReleaseFormatError
 from ..model import (
     Concept, Edge, IcdRelation, Mapping, Provenance, Record, Relation, Release, Replacement, Status, Term, TermKind,
 )
-from .base import ReadContext, repair_text, sniff_xml_root, stem
+from .base import BuildReport, ReadContext, repair_text, sniff_xml_root, stem
 from .orphanet_vocab import clean_definition, icd_relation_word, reference_target, relation_token
 from .orphanet_xml import strip_inactive_prefix
 from .owlxml import OWL, RDFS, BlankRef, Literal, Node, iter_nodes
@@ -176,7 +176,10 @@ class OrdoReader:
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         groups: list[tuple[Path, ...]] = []
         for path in files:
-            if _FILE_NAME.match(stem(path)) and (sniff_xml_root(path, 65536) or "").endswith("RDF"):
+            # named like ORDO: claimed unless it is clearly another XML format (an empty, cut or
+            # UTF-16 file is then refused by read, not dropped as "not a release")
+            root = sniff_xml_root(path, 65536) if _FILE_NAME.match(stem(path)) else ""
+            if root is None or (root or "").endswith("RDF"):
                 groups.append((path,))
         return groups
 
@@ -188,14 +191,15 @@ class OrdoReader:
         display = ctx.relative(path)
         m = _FILE_NAME.match(stem(path))
         lang = ((m.group("lang") if m else None) or "en").lower()
-        doc = _scan(path, display)
+        doc = _scan(path, display, ctx.report)
         release = _release(doc, path, lang, ctx)
         yield release
         yield from _Interpreter(doc, lang, release.id, display, ctx).records()
 
 
-def _scan(path: Path, display: str) -> _Document:
-    """One pass over the file: keep what ORDO semantics need, drop the rest."""
+def _scan(path: Path, display: str, report: BuildReport | None = None) -> _Document:
+    """One pass over the file: keep what ORDO semantics need, drop the rest (an owl:Class
+    without rdf:about names no code: a counted skip)."""
     doc = _Document()
     for node in iter_nodes(path, display):
         types = node.types
@@ -210,6 +214,8 @@ def _scan(path: Path, display: str) -> _Document:
         if node.about is None:
             if node.node_id is not None:
                 doc.blank[node.node_id] = node
+            elif report is not None and T_CLASS in types:
+                report.skip(display, "owl:Class", "class without rdf:about (no code)")
             continue
         _take_class(doc, node)
     _resolve_blank_nodes(doc)

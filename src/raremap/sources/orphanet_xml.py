@@ -21,7 +21,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as _safe_iterparse
 
 from ..errors import ReleaseFormatError
-from .base import open_binary, stem, text
+from .base import open_xml, stem, text
 
 ROOT_TAG = "JDBOR"
 
@@ -37,7 +37,7 @@ _LANG_PREFIX = re.compile(r"^([a-z]{2})_")
 def events(path: Path, display: str, wanted: tuple[str, ...] = ("end",)) -> Iterator[tuple[str, Element]]:
     """(event, element) pairs of ``path``, parsed safely; failures become ReleaseFormatError."""
     try:
-        with open_binary(path) as fh:
+        with open_xml(path, display) as fh:
             yield from _safe_iterparse(fh, events=wanted, forbid_dtd=False)
     except ParseError as err:
         line, column = err.position

@@ -30,7 +30,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
 from ..errors import ReleaseFormatError
-from .base import open_binary
+from .base import open_xml
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -109,7 +109,7 @@ def iter_nodes(path: Path, display: str | None = None) -> Iterator[Node]:
     """
     name = display or path.name
     try:
-        with open_binary(path) as fh:
+        with open_xml(path, name) as fh:
             parser = _EntitySafeParser(target=TreeBuilder())
             root: Element | None = None
             base = ""

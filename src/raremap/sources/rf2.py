@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import ReleaseFormatError
-from .base import BuildReport, open_binary
+from .base import BuildReport, open_binary, repair_text
 
 # sct2_Concept_Snapshot_INT_20230131.txt, der2_cRefset_LanguageSnapshot-en-US_INT_20230131.txt,
 # sct2_Concept_UKCLSnapshot_GB1000000_20230412.txt, sct2_Concept_Snapshot_sample.txt (converted)
@@ -290,20 +290,77 @@ def iter_batches(
     convert_options = pacsv.ConvertOptions(column_types={c: pa.string() for c in header}, include_columns=use,
                                            strings_can_be_null=False, quoted_strings_can_be_null=False)
     offset = source_index << _SHIFT
+    cut = _ends_cut(f)
     with f.open() as fh:
         try:
             reader = pacsv.open_csv(fh, read_options=read_options, parse_options=parse_options, convert_options=convert_options)
             row = 0
+            held: pa.RecordBatch | None = None
             for batch in reader:
                 numbers = lines.numbers(row, batch.num_rows)
                 if offset:
                     numbers = pc.add(numbers, offset)
                 row += batch.num_rows
-                yield batch.append_column(LINE, numbers)
+                if held is not None:
+                    yield held
+                held = _damaged_rows_out(batch.append_column(LINE, numbers), use, display, report)
+            if held is not None:
+                if cut and held.num_rows:
+                    line = split_line(held.column(LINE)[held.num_rows - 1].as_py())[1]
+                    report.skip(display, f"line {line}", "last row has no line end: the file is cut short inside it")
+                    held = held.slice(0, held.num_rows - 1)
+                yield held
         except pa.ArrowException as err:
             raise ReleaseFormatError(display, _locate_bad_utf8(f), f"cannot parse RF2: {err}") from None
         except (OSError, EOFError, zipfile.BadZipFile) as err:
             raise ReleaseFormatError(display, "file", f"cannot read: {err}") from None
+
+
+_CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+_MOJIBAKE_RE = "[\\x{c2}\\x{c3}][\\x{80}-\\x{bf}]|[\\x{80}-\\x{9f}]"
+
+
+def _ends_cut(f: Rf2File) -> bool:
+    """Whether a loose, uncompressed RF2 file ends inside a row (RF2 rows end with CRLF)."""
+    if f.member is not None or f.container.name.endswith(".gz"):
+        return False  # a cut zip or gzip fails on its own checksum
+    try:
+        with f.container.open("rb") as fh:
+            size = fh.seek(0, 2)
+            if size == 0:
+                return False
+            fh.seek(size - 1)
+            return fh.read(1) not in (b"\n", b"\r")
+    except OSError:
+        return False
+
+
+def _damaged_rows_out(batch: pa.RecordBatch, columns: Sequence[str], display: str, report: BuildReport) -> pa.RecordBatch:
+    """``batch`` without rows holding control characters (each a counted skip); mojibake in a
+    field (UTF-8 or Windows-1252 read as Latin-1) repaired and counted."""
+    bad = None
+    for c in columns:
+        hit = pc.match_substring_regex(batch.column(c), _CONTROL_RE)
+        bad = hit if bad is None else pc.or_(bad, hit)
+    if bad is not None and pc.any(bad).as_py():
+        for value in batch.filter(bad).column(LINE).to_pylist():
+            report.skip(display, f"line {split_line(value)[1]}", "control characters (NUL or other C0) in the row")
+        batch = batch.filter(pc.invert(bad))
+    for c in columns:
+        hit = pc.match_substring_regex(batch.column(c), _MOJIBAKE_RE)
+        if not pc.any(hit).as_py():
+            continue
+        values = batch.column(c).to_pylist()
+        flags = hit.to_pylist()
+        lines_of = batch.column(LINE).to_pylist()
+        for i, flagged in enumerate(flags):
+            if flagged:
+                fixed = repair_text(values[i])
+                if fixed != values[i]:
+                    values[i] = fixed
+                    report.repair(display, f"line {split_line(lines_of[i])[1]}", "mojibake (UTF-8 or Windows-1252 read as Latin-1) repaired")
+        batch = batch.set_column(batch.schema.get_field_index(c), c, pa.array(values, pa.string()))
+    return batch
 
 
 def _locate_bad_utf8(f: Rf2File) -> str:
