@@ -335,3 +335,77 @@ def test_shared_one_statement_per_pair(shared_map) -> None:
     [m] = shared_map.crosswalk("ORPHA:166024", to="ICD10")
     assert (m.target, m.relation, m.icd_relation) == ("ICD10:Q77.3", R.NARROWER, IcdRelation.ATTRIBUTED)
     assert [p.release for p in m.provenances] == ["orphanet-product1:2025-12-09", "orphanet-masterfile:2021-07-01"]
+
+
+def _sphingolipidoses(make_map):
+    """Gaucher disease and two other sphingolipidoses mapped to E75.2 (2021 MasterFile rows 1579,
+    7611, 2769); ICD-10-SE's fördjupningskod E75.2A is titled "Gauchers sjukdom"; the cystic
+    fibrosis category E84 has nothing mapped to it, its subdivisions have (MasterFile)."""
+    from raremap.model import Concept, Edge, Mapping, Provenance, Release
+
+    mf = Release("orphanet-masterfile:2021-07-01", "ORPHA", "Orphanet nomenclature pack MasterFile (en)", date="2021-07-01")
+
+    def row(orpha: str, code: str, n: int) -> Mapping:
+        return Mapping(orpha, f"ICD10:{code}", R.UNSPECIFIED, published=code,
+                       provenance=Provenance(mf.id, "ORPHAnomenclature_MasterFile_en_2021-07-01.xlsx", f"row {n}"))
+
+    names = {"ORPHA:135": "CACH syndrome", "ORPHA:139406": "Encephalopathy due to prosaposin deficiency",
+             "ORPHA:586": "Cystic fibrosis"}
+    pack = [Release("orphanet-nomenclature:2023-06-21", "ORPHA", "pack", date="2023-06-21"),
+            *(Concept(c, "ORPHA", t, labels={"en": t}, kind="disorder") for c, t in names.items())]
+    titles = {"E84": "Cystisk fibros", "E84.0": "Cystisk fibros med lungmanifestationer",
+              "E84.1": "Cystisk fibros med intestinala manifestationer"}
+    from crosswalk_fixtures import ICD10SE
+
+    se = [ICD10SE, *(Concept(f"ICD10SE:{c}", "ICD10SE", t, labels={"sv": t}, release=ICD10SE.id) for c, t in titles.items()),
+          *(Edge(f"ICD10SE:{c}", "ICD10SE:E84", "icd10se") for c in titles if c != "E84")]
+    mapped = [mf, row("ORPHA:135", "E75.2", 7611), row("ORPHA:139406", "E75.2", 2769),
+              row("ORPHA:586", "E84.0", 3), row("ORPHA:586", "E84.1", 4)]
+    return make_map(*everything(), pack, se, mapped, partial=(5, 6, 7))
+
+
+def test_the_code_its_title_names_comes_first_with_its_evidence(make_map) -> None:
+    rm = _sphingolipidoses(make_map)
+    maps = rm.crosswalk("ICD10SE:E75.2A", to="ORPHA")
+    assert {m.target for m in maps} == {"ORPHA:355", "ORPHA:135", "ORPHA:139406"}
+    first = maps[0]
+    assert (first.target, first.score, first.matched) == ("ORPHA:355", 1.0, ("Gauchers sjukdom", "Gaucher disease"))
+    assert first.relation is R.RELATED and first.basis == "edition"  # the relation is still what the statements give
+    assert "lexical evidence, derived" in first.note and "Gauchers sjukdom" in first.note
+    assert [m.score for m in maps[1:]] == [None, None]
+    without = [m.target for m in rm.crosswalk("ICD10SE:E75.2", to="ORPHA")]  # E75.2's title names none of them
+    assert [m.target for m in maps[1:]] == [t for t in without if t != "ORPHA:355"]  # the rest in their order
+    [best] = rm.crosswalk("ICD10SE:E75.2A", to="ORPHA", best_evidence=True)
+    assert best.target == "ORPHA:355"
+    assert len(rm.crosswalk("ICD10SE:E75.2", to="ORPHA", best_evidence=True)) == 3  # no evidence: all kept
+
+
+def test_a_category_looks_through_its_subdivisions_when_asked(make_map) -> None:
+    rm = _sphingolipidoses(make_map)
+    assert rm.crosswalk("ICD10SE:E84", to="ORPHA") == []  # as the releases state it: nothing for E84 itself
+    [m] = rm.crosswalk("ICD10SE:E84", to="ORPHA", subdivisions=True)
+    assert (m.target, m.basis, m.via[0], m.relation) == ("ORPHA:586", "hierarchy", "ICD10SE:E84.0", R.UNSPECIFIED)
+    assert "subdivision of ICD10SE:E84" in m.note and m.steps[0].target == "ORPHA:586"
+    assert [x.target for x in rm.crosswalk("ICD10:E84", to="ORPHA", subdivisions=True)] == ["ORPHA:586"]
+    # a subdivision is no category; the ICD-10 family is not looked through (E84.0 is no answer of E84)
+    assert rm.crosswalk("ICD10SE:E84.0", to="ORPHA", subdivisions=True) == rm.crosswalk("ICD10SE:E84.0", to="ORPHA")
+    assert all(not x.target.startswith("ICD10") for x in rm.crosswalk("ICD10SE:E84", subdivisions=True))
+    # the batch mapper looks through them by default (a registry storing E84 keeps cystic fibrosis)
+    import pyarrow as pa
+
+    table = pa.table({"code": ["E84", "E75.2A"]})
+    out = rm.map_table(table, column="code", to="ORPHA", umi=False).to_pylist()
+    assert [(r["code"], r["target"], r["basis"]) for r in out][:2] == [("E84", "ORPHA:586", "hierarchy"),
+                                                                       ("E75.2A", "ORPHA:355", "edition")]
+    plain = rm.map_table(table, column="code", to="ORPHA", umi=False, subdivisions=False).to_pylist()
+    assert plain[0]["status"] == "unmapped"
+    best = rm.map_table(table, column="code", to="ORPHA", umi=False, best_evidence=True).to_pylist()
+    assert [(r["code"], r["target"]) for r in best] == [("E84", "ORPHA:586"), ("E75.2A", "ORPHA:355")]
+
+
+def test_shared_gaucher_fordjupningskod_names_gaucher_first(shared_map) -> None:
+    maps = shared_map.crosswalk("ICD10SE:E75.2A", to="ORPHA")
+    assert len(maps) == 40 and maps[0].target == "ORPHA:355" and maps[0].matched == ("Gauchers sjukdom", "Gaucher disease")
+    assert shared_map.crosswalk("ICD10SE:G71.0A", to="ORPHA")[0].target == "ORPHA:98896"  # Duchenne muscular dystrophy
+    [cf] = shared_map.crosswalk("ICD10SE:E84", to="ORPHA", subdivisions=True)
+    assert (cf.target, cf.basis) == ("ORPHA:586", "hierarchy")

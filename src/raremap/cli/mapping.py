@@ -78,7 +78,7 @@ def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
                    help="text encoding of a CSV/TSV input (default: utf-8; e.g. latin-1)")
     b.add_argument("--delimiter", help="field separator of a CSV input (default: ',' or ';' as the header shows)")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
-    _crosswalk_args(b)
+    _crosswalk_args(b, batch=True)
     source_args(b, json=False)
     b.set_defaults(run=_batch, json=False)
 
@@ -118,7 +118,7 @@ def _encoding(text: str) -> str:
     return text
 
 
-def _crosswalk_args(p: argparse.ArgumentParser) -> None:
+def _crosswalk_args(p: argparse.ArgumentParser, *, batch: bool = False) -> None:
     from . import positive_int
 
     p.add_argument("--direct", action="store_true", help="single statements only (no chains)")
@@ -126,11 +126,22 @@ def _crosswalk_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--include-inactive", action="store_true", help="allow inactive codes as answers and on paths")
     p.add_argument("--conditional", action="store_true", help="include conditional SNOMED CT map rules")
     p.add_argument("--no-hierarchy", action="store_true", help="no fallback to an ORPHA ancestor's codes")
+    if batch:
+        p.add_argument("--no-subdivisions", dest="subdivisions", action="store_false",
+                       help="an ICD-10 category (E84) gets only its own mappings (default: also what its "
+                            "subdivisions E84.0 … are mapped to, basis hierarchy)")
+    else:
+        p.add_argument("--subdivisions", action="store_true",
+                       help="an ICD-10 category (E84) also gets what its subdivisions are mapped to (basis hierarchy)")
+    p.add_argument("--best-evidence", action="store_true",
+                   help="keep only the target the ICD-10-SE code's own title names (E75.2A Gauchers sjukdom -> "
+                        "ORPHA:355), where there is one")
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     return {"transitive": not args.direct, "max_hops": args.max_hops, "include_inactive": args.include_inactive,
-            "conditional": args.conditional, "hierarchy": not args.no_hierarchy}
+            "conditional": args.conditional, "hierarchy": not args.no_hierarchy, "subdivisions": args.subdivisions,
+            "best_evidence": args.best_evidence}
 
 
 def _cli():

@@ -84,9 +84,12 @@ class _CrosswalkOptions(TypedDict):
     include_inactive: bool
     conditional: bool
     hierarchy: bool
+    subdivisions: bool
+    best_evidence: bool
 
 
-_DEFAULTS: _CrosswalkOptions = {"transitive": True, "max_hops": 3, "include_inactive": False, "conditional": False, "hierarchy": True}
+_DEFAULTS: _CrosswalkOptions = {"transitive": True, "max_hops": 3, "include_inactive": False, "conditional": False,
+                                "hierarchy": True, "subdivisions": True, "best_evidence": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +211,11 @@ class BatchMapper:
 
     Options: ``system`` (read bare codes in this system), ``explode`` (one row per target, or
     list columns), ``limit`` (keep the best N targets), ``transitive``/``max_hops``/
-    ``include_inactive``/``conditional``/``hierarchy`` (as :meth:`RareMap.crosswalk`), ``umi``
+    ``include_inactive``/``conditional``/``hierarchy`` (as :meth:`RareMap.crosswalk`),
+    ``subdivisions`` (on by default: a registry that stores the category E84 still reaches what its
+    subdivisions E84.0 … are mapped to, as ``basis="hierarchy"``), ``best_evidence`` (keep only the
+    target a code's own ICD-10-SE title names, where there is one; targets come in that order
+    anyway, as in :meth:`RareMap.crosswalk`), ``umi``
     (fill ``umi_flag``), ``dictionary`` (dictionary-encoded string columns: fast, compact;
     turn off for engines that do not take them), ``batch_size`` (most output rows, or list values
     in list mode, per output batch: memory stays bounded whatever a code's fan-out).
@@ -218,6 +225,7 @@ class BatchMapper:
                  snapshot: str | os.PathLike[str] | None = None, system: System | str | None = None,
                  explode: bool = True, limit: int | None = None, transitive: bool = True, max_hops: int = 3,
                  include_inactive: bool = False, conditional: bool = False, hierarchy: bool = True,
+                 subdivisions: bool = True, best_evidence: bool = False,
                  umi: bool = True, dictionary: bool = True, batch_size: int = DEFAULT_BATCH_ROWS) -> None:
         if snapshot is None:
             if rm is None:
@@ -232,7 +240,8 @@ class BatchMapper:
         self.limit = limit
         self.options: _CrosswalkOptions = {"transitive": transitive, "max_hops": max_hops,
                                            "include_inactive": include_inactive, "conditional": conditional,
-                                           "hierarchy": hierarchy}
+                                           "hierarchy": hierarchy, "subdivisions": subdivisions,
+                                           "best_evidence": best_evidence}
         self.umi = umi
         self.dictionary = dictionary
         if batch_size < 1:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -141,28 +142,71 @@ class Crosswalker:
         self._keys: dict[str, frozenset[str]] = {}
         self._mapped: dict[str, set[str]] | None = None
         self._prefixes: frozenset[str] | None = None
+        self._who_children: dict[str, list[str]] | None = None
         self._answers = lru_cache(maxsize=cache_size)(self._compute)
 
     # --- public ---------------------------------------------------------------------------
 
     def crosswalk(self, code: str, to: str | None = None, *, transitive: bool = True, max_hops: int = 3,
-                  include_inactive: bool = False, conditional: bool = False, hierarchy: bool = True) -> list[Mapping]:
+                  include_inactive: bool = False, conditional: bool = False, hierarchy: bool = True,
+                  subdivisions: bool = False, best_evidence: bool = False) -> list[Mapping]:
         """Mappings of ``code`` (any spelling) into system ``to`` (all systems when None), best first.
 
         ``transitive=False`` keeps single statements (moved across ICD-10 editions where
-        needed); ``max_hops`` bounds the number of chained statements.
+        needed); ``max_hops`` bounds the number of chained statements. ``subdivisions=True`` lets
+        an ICD-10(-SE) category look through its subdivisions (:meth:`subdivision_answers`).
+        An answer whose target the ICD-10-SE code's own title names (lexical evidence: ``score``,
+        ``matched``, a note) comes first, the rest in their order; ``best_evidence=True`` keeps
+        only that best-evidenced answer where there is one (all answers where there is none).
         """
         return self.crosswalk_resolved(self.resolve(code), self.target_system(to), transitive=transitive,
                                        max_hops=max_hops, include_inactive=include_inactive,
-                                       conditional=conditional, hierarchy=hierarchy)
+                                       conditional=conditional, hierarchy=hierarchy, subdivisions=subdivisions,
+                                       best_evidence=best_evidence)
 
     def crosswalk_resolved(self, source: str, want: str | None, *, transitive: bool = True, max_hops: int = 3,
                            include_inactive: bool = False, conditional: bool = False,
-                           hierarchy: bool = True) -> list[Mapping]:
+                           hierarchy: bool = True, subdivisions: bool = False,
+                           best_evidence: bool = False) -> list[Mapping]:
         """:meth:`crosswalk` of a code already given by :meth:`resolve` into a system already given by
         :meth:`target_system` (batch mapping resolves each distinct value once)."""
         hops = max(1, max_hops) if transitive else 1
-        return list(self._answers(source, want, hops, include_inactive, conditional, hierarchy))
+        found = list(self._answers(source, want, hops, include_inactive, conditional, hierarchy, subdivisions))
+        if best_evidence and found and found[0].score is not None:
+            return found[:1]
+        return found
+
+    def subdivision_answers(self, source: str, want: str | None, direct: list[Mapping] | tuple[Mapping, ...], *,
+                            max_statements: int = 3, include_inactive: bool = False, conditional: bool = False,
+                            hierarchy: bool = True) -> list[Mapping]:
+        """What an ICD-10(-SE) category (``E84`` Cystisk fibros) reaches through its subdivisions and
+        not directly (``direct``: its own answers): each subdivision's answers outside the ICD-10
+        family, as ``basis="hierarchy"`` with ``via`` starting with the subdivision, relation
+        broader∘(the subdivision's), one per (target, subdivision). Empty for any other code."""
+        system, _, value = source.partition(":")
+        if system not in (_SE, _WHO) or "-" in value or len(value) != 3 or (want is not None and want in _FAMILY):
+            return []
+        reached = {m.target for m in direct}
+        out: list[Mapping] = []
+        for child in (self.subdivisions(source) if system == _SE else self._who_subdivisions(source)):
+            for m in self._answers(child, want, max_statements, include_inactive, conditional, hierarchy, False):
+                if m.basis == HIERARCHY or m.target in reached or system_of(m.target) in _FAMILY:
+                    continue
+                out.append(Mapping(source=source, target=m.target, relation=_COMPOSE[Relation.BROADER][m.relation],
+                                   validated=m.validated, via=(child, *m.via), provenance=m.provenance,
+                                   published=m.published, qualifier=m.qualifier, basis=HIERARCHY,
+                                   note=f"{m.target} is mapped to {child}, a subdivision of {source}", steps=(m,)))
+        return out
+
+    def _who_subdivisions(self, code: str) -> list[str]:
+        """The WHO ICD-10 codes one level below a category (concepts or codes the mappings mention)."""
+        if self._who_children is None:
+            children: dict[str, list[str]] = {}
+            for key in self._edition_keys(_WHO):
+                if len(key) == 4 and "-" not in key:
+                    children.setdefault(f"{_WHO}:{key[:3]}", []).append(f"{_WHO}:{icd10_display(key)}")
+            self._who_children = {k: sorted(v) for k, v in children.items()}
+        return list(self._who_children.get(code, ()))
 
     def resolve(self, code: str, system: str | None = None) -> str:
         """Canonical code for ``code``: a loaded concept, or a code the mappings mention
@@ -205,7 +249,7 @@ class Crosswalker:
     # --- search ---------------------------------------------------------------------------
 
     def _compute(self, source: str, want: str | None, max_statements: int, include_inactive: bool,
-                 conditional: bool, hierarchy: bool) -> tuple[Mapping, ...]:
+                 conditional: bool, hierarchy: bool, subdivisions: bool = False) -> tuple[Mapping, ...]:
         fallback_systems: tuple[str, ...] = ()
         if hierarchy and system_of(source) == "ORPHA" and (want is None or want in FALLBACK_SYSTEMS):
             fallback_systems = (want,) if want is not None else FALLBACK_SYSTEMS
@@ -231,8 +275,33 @@ class Crosswalker:
                 s = system_of(m.target)
                 best_tier[s] = min(_HIERARCHY_TIER, best_tier.get(s, 99))
                 answers.append((m, _HIERARCHY_TIER))
-        kept = [m for m, tier in answers if tier == best_tier[system_of(m.target)]]
-        return tuple(_ranked(kept))
+        kept = _ranked([m for m, tier in answers if tier == best_tier[system_of(m.target)]])
+        if subdivisions:
+            kept += _ranked(self.subdivision_answers(source, want, kept, max_statements=max_statements,
+                                                     include_inactive=include_inactive, conditional=conditional,
+                                                     hierarchy=hierarchy))
+        return tuple(self._by_evidence(source, kept))
+
+    def _by_evidence(self, source: str, answers: list[Mapping]) -> list[Mapping]:
+        """Answers whose target the ICD-10-SE source's own title names (lexical evidence of the
+        snapshot) first, best score first, with the evidence on the mapping; the rest in order."""
+        if not answers or not source.startswith(_SE + ":"):
+            return answers
+        try:
+            evidence = {e.target: e for e in self.rm.lexical_mappings(source)}
+        except UnknownCodeError:
+            return answers
+        if not evidence:
+            return answers
+        out = []
+        for m in answers:
+            e = evidence.get(m.target)
+            if e is not None and e.matched:
+                said = (f"the ICD-10-SE title “{e.matched[0]}” names {m.target} “{e.matched[1]}” "
+                        f"(lexical evidence, derived, score {e.score:.2f}; no release states it)")
+                m = replace(m, score=e.score, matched=e.matched, note="; ".join(x for x in (said, m.note) if x))
+            out.append(m)
+        return sorted(out, key=lambda m: -(m.score or 0.0))
 
     def _fallbacks(self, source: str, systems, include_inactive: bool, conditional: bool) -> list[Mapping]:
         """Hierarchy fallback of an ORPHA code; an inactive code falls back through its replacement."""
@@ -362,7 +431,7 @@ class Crosswalker:
             for ancestor in level:
                 if not any(ancestor in mapped.get(s, ()) for s in remaining):
                     continue  # nothing to inherit from this one: skip the search
-                direct = self._answers(ancestor, None, 1, include_inactive, conditional, False)
+                direct = self._answers(ancestor, None, 1, include_inactive, conditional, False, False)
                 for m in direct:
                     s = system_of(m.target)
                     if s in remaining:

@@ -315,6 +315,10 @@ class RareMap:
 
     @cached_property
     def _lexical_rows(self) -> _Columns:
+        if "lexical_mappings" not in self.snapshot.tables:  # a snapshot written without the index tables
+            from ..indexes.lexical_bridges import bridges_table
+
+            return _Columns(bridges_table([]))
         return _Columns(self.snapshot.table("lexical_mappings"))
 
     @cached_property
@@ -354,12 +358,18 @@ class RareMap:
 
     def crosswalk(self, code: str, to: codes.System | str | None = None, *, transitive: bool = True,
                   max_hops: int = 3, include_inactive: bool = False, conditional: bool = False,
-                  hierarchy: bool = True) -> list[Mapping]:
+                  hierarchy: bool = True, subdivisions: bool = False, best_evidence: bool = False) -> list[Mapping]:
         """What ``code`` is in system ``to`` (every system when None), best first, each with
-        relation, ICD relation, validation, path (``via``, ``steps``), ``basis`` and provenance."""
+        relation, ICD relation, validation, path (``via``, ``steps``), ``basis`` and provenance.
+
+        ``subdivisions=True``: an ICD-10(-SE) category also answers what its subdivisions are mapped
+        to (E84 → ORPHA:586 via E84.0, ``basis="hierarchy"``). Where the ICD-10-SE code's own title
+        names one target (lexical evidence: E75.2A "Gauchers sjukdom" → ORPHA:355), that answer comes
+        first with ``score``/``matched``; ``best_evidence=True`` keeps only it.
+        """
         return self.crosswalker.crosswalk(code, to, transitive=transitive, max_hops=max_hops,
                                           include_inactive=include_inactive, conditional=conditional,
-                                          hierarchy=hierarchy)
+                                          hierarchy=hierarchy, subdivisions=subdivisions, best_evidence=best_evidence)
 
     @cached_property
     def umi_assessor(self) -> Assessor:

@@ -248,23 +248,8 @@ class Assessor:
     def _subdivision_covers(self, source: str, covers) -> tuple[Mapping, ...]:
         """The rare diseases an ICD-10(-SE) category covers through its subdivisions and not
         directly (A00 "Kolera": ORPHA:173 is mapped to A00.0/A00.1/A00.9), as ``basis="hierarchy"``
-        with ``via`` naming the subdivision; the relation is broader∘(the subdivision's)."""
-        system, _, value = source.partition(":")
-        if system not in ("ICD10SE", "ICD10") or "-" in value or len(value) != 3:
-            return ()
-        children = self.cw.subdivisions(source) if system == "ICD10SE" else [
-            c for c in self.rm.children(source) if system_of(c) == system]
-        direct = {m.target for m in covers}
-        out: list[Mapping] = []
-        for child in children:
-            for m in self.cw.crosswalk(child, "ORPHA"):
-                if m.basis == HIERARCHY or m.target in direct:
-                    continue
-                out.append(Mapping(source=source, target=m.target, relation=Relation.BROADER.compose(m.relation),
-                                   validated=m.validated, via=(child, *m.via), provenance=m.provenance,
-                                   basis=HIERARCHY, note=f"{m.target} is mapped to {child}, a subdivision of {source}",
-                                   steps=(m,)))
-        return tuple(out)
+        with ``via`` naming the subdivision (:meth:`Crosswalker.subdivision_answers`)."""
+        return tuple(self.cw.subdivision_answers(source, "ORPHA", covers))
 
     # --- an ORPHA code ---------------------------------------------------------------------
 
