@@ -277,4 +277,38 @@ class Match:
     matched_source: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class DiseaseCode:
+    """One code of a disease found by :meth:`RareMap.lookup_diseases`: how it relates to the
+    group's head code (read from the head's side, as :meth:`RareMap.crosswalk` gives it)."""
+
+    code: str
+    system: str
+    label: str
+    relation: Relation
+    basis: str  # stated, inverse, edition, transitive, hierarchy, lexical … (see Mapping.basis)
+    release: str = ""  # the release the statement comes from (for lexical: the ICD-10-SE release)
+    score: float | None = None  # how closely the code's title names the disease (raremap.indexes.swedish), None: it does not
+    via: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DiseaseMatch:
+    """One disease found by a grouped lookup: the head code (the ORPHA code when there is one)
+    with its label in the language asked for, the best-matching name and the disease's codes."""
+
+    code: str
+    system: str
+    label: str
+    label_lang: str
+    score: float
+    matched_term: str
+    matched_code: str  # the code whose name matched (the head or one of its codes)
+    match: str = ""  # how the name matched (Match.match)
+    matched_lang: str = ""
+    matched_source: str = ""  # where a borrowed name came from (Match.matched_source)
+    codes: tuple[DiseaseCode, ...] = ()  # the other codes of the disease, by system, best first
+    status: Status = Status.ACTIVE
+
+
 Record = Concept | Edge | Mapping | AddedTerm | Release

@@ -34,7 +34,8 @@ Swedish title and an ORPHA synonym stays equal ("Fibrosis cystica" = "Fibrosis c
        ospecificerad/UNS): ``Muskeldystrofi, hereditär, typ Duchenne`` / Duchenne muscular
        dystrophy
 0.8    the title is the name followed by a qualifier: a clause after a comma or after
-       med/utan/vid/hos/orsakad/…, or a trailing ``typ N``/number (``Cystisk fibros med
+       med/utan/vid/hos/orsakad/… (with/without/due to/in/mit/bei … in other languages),
+       or a trailing ``typ N``/number (``Cystisk fibros med
        lungmanifestationer`` / Cystic fibrosis): a subdivision of the disease
 =====  ==============================================================================
 
@@ -101,7 +102,9 @@ DESCRIPTIVE = frozenset({"type", "hereditary", "unspecified", "form"})
 _OTHER = frozenset({"annan", "annat", "andra", "ovrig", "ovriga", "other", "autre", "autres", "andere", "sonstige"})
 # a qualifier starts after a comma or at one of these words (folded)
 _QUALIFIER_WORDS = ("med", "utan", "vid", "hos", "orsakad", "orsakade", "under", "efter", "i samband med",
-                    "som", "uns", "ospecificerad", "ospecificerade", "typ")
+                    "som", "uns", "ospecificerad", "ospecificerade", "typ",
+                    "with", "without", "due to", "in", "unspecified", "nos", "type",  # WHO ICD-10/ICD-11 titles
+                    "mit", "ohne", "bei", "avec", "sans")
 _QUALIFIER = re.compile(r",|\b(?:" + "|".join(re.escape(w) for w in _QUALIFIER_WORDS) + r")\b|\s\d", re.IGNORECASE)
 
 _SPELLING = (("ph", "f"), ("th", "t"), ("ae", "e"), ("oe", "e"), ("ou", "o"), ("c", "k"), ("z", "k"), ("y", "i"),

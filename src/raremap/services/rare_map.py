@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from .. import codes
 from ..errors import InvalidCodeError, UnknownCodeError, UsageError
-from ..model import (Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, Status, Term,
+from ..model import (Concept, DiseaseMatch, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, Status, Term,
                     TermKind)
 from ..snapshot.store import Snapshot
 
@@ -173,6 +173,17 @@ class RareMap:
         index = self.search_index
         hits = index.lookup(text, index.filter(_systems(system), _langs(lang), include_inactive), limit)
         return [self._match(hit, lang) for hit in hits]
+
+    def lookup_diseases(self, text: str, system: SystemArg = None, lang: str | None = None,
+                        limit: int = 10) -> list[DiseaseMatch]:
+        """One answer per disease (see :mod:`raremap.services.disease_groups`): the matches of one
+        disease folded into one :class:`DiseaseMatch` — the ORPHA code when there is one, its
+        label in ``lang``, the name that matched, and its ICD-10-SE, ICD-10, ICD-11 and SNOMED CT
+        codes with relation, basis and release — best first."""
+        from .disease_groups import lookup_diseases
+
+        _check_limit(limit)
+        return lookup_diseases(self, text, system, lang, limit)
 
     def complete(self, prefix: str, system: SystemArg = None, lang: str | Iterable[str] | None = None,
                  limit: int = 10, *, include_inactive: bool = False) -> list[Match]:
