@@ -41,7 +41,7 @@ def cache_dir() -> Path:
 
 def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.PathLike[str] | None = None, *,
          cache: str | os.PathLike[str] | None = None, rebuild: bool = False,
-         progress: Callable[[str], None] | None = None, lexical: bool = True) -> RareMap:
+         progress: Callable[[str], None] | None = None, lexical: bool = True, verify: bool = False) -> RareMap:
     """Load terminology.
 
     ``load()`` uses the bundled sample; ``load(releases=DIR)`` builds a snapshot from the
@@ -49,11 +49,15 @@ def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.Path
     key made of the input checksums); ``load(snapshot=PATH)`` opens a compiled snapshot.
     ``lexical=False`` builds without the lexical bridges between ICD-10-SE titles and ORPHA
     names (:mod:`raremap.indexes.lexical_bridges`; a separate cache entry).
+
+    Opening checks the manifest's checksum and every table file's size, schema and row count;
+    ``verify=True`` also recomputes every table file's SHA-256 (reads all of it). A damaged
+    snapshot raises SnapshotError; a damaged cached one is rebuilt.
     """
     if releases is not None and snapshot is not None:
         raise UsageError("give releases= or snapshot=, not both")
     if snapshot is not None:
-        return RareMap(snap.read(_snapshot_dir(Path(snapshot))))
+        return RareMap(snap.read(_snapshot_dir(Path(snapshot)), verify_checksums=verify))
     root = Path(releases) if releases is not None else sample_dir()
     bundled = releases is None
     report = BuildReport()
@@ -63,9 +67,11 @@ def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.Path
     target = dest / key
     if not rebuild and (target / snap.MANIFEST).exists():
         try:
-            return RareMap(snap.read(target))
-        except SnapshotError:
-            pass  # stale or damaged cache entry: rebuild below
+            return RareMap(snap.read(target, verify_checksums=verify))
+        except SnapshotError as err:
+            if progress:
+                progress(f"cached snapshot failed its check, rebuilding: {err}")
+            # stale or damaged cache entry: rebuilt below, never answered from
     _build(root, target, inputs=inputs, key=key, bundled_sample=bundled, progress=progress, report=report,
            lexical=lexical)
     return RareMap(snap.read(target))

@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import UsageError
 from ..model import Mapping
 
 
@@ -60,7 +61,9 @@ def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
                                    "distinct code is resolved once. Output: the input columns plus status, "
                                    "resolved, target, target_label, relation, basis, umi_flag, error (no row "
                                    "dropped). CSV/TSV is read as text. The output is written to a temporary file "
-                                   "and renamed into place; progress goes to stderr.",
+                                   "and renamed into place (temporary files of killed runs are removed by the next "
+                                   "run); an output that is the input is refused unless --force. Progress goes to "
+                                   "stderr.",
                        epilog="examples:\n  raremap batch registry.parquet -c diagnos --to ORPHA -o mapped.parquet\n"
                               "  raremap batch export.csv -c kod --to ORPHA --encoding latin-1 --delimiter ';' -o out.csv",
                        formatter_class=raw)
@@ -78,6 +81,7 @@ def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
                    help="text encoding of a CSV/TSV input (default: utf-8; e.g. latin-1)")
     b.add_argument("--delimiter", help="field separator of a CSV input (default: ',' or ';' as the header shows)")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    b.add_argument("--force", action="store_true", help="allow OUT to be IN (the input is replaced by the mapped table)")
     _crosswalk_args(b, batch=True)
     source_args(b, json=False)
     b.set_defaults(run=_batch, json=False)
@@ -214,6 +218,9 @@ def _umi(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from ..services.batch import map_table, write_batches
 
+    if not args.force and Path(args.output).resolve() == Path(args.input).resolve():
+        raise UsageError(f"{args.output}: the output is the input; it would be replaced by the mapped table "
+                         "(choose another output, or --force)")
     cli = _cli()
     rm = cli._load(args)
     mapped = map_table(rm, Path(args.input), args.column, args.to, stream=True, batch_size=args.batch_size,

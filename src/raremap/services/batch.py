@@ -50,6 +50,7 @@ import pyarrow.compute as pc
 
 from ..codes import System, _split_prefix
 from .crosswalk import system_of
+from ..debris import clean_stale, temporary_name
 from ..errors import InvalidCodeError, RaremapError, UnknownCodeError, UsageError
 from ..model import Relation
 
@@ -787,7 +788,8 @@ def write_batches(batches: pa.RecordBatchReader, path: str | os.PathLike[str],
     # half-written file, and the input may be the output
     if not final.parent.is_dir():
         raise RaremapError(f"{final}: no such directory {final.parent}")
-    path = final.with_name(f".{final.name}.{os.getpid()}.partial")
+    clean_stale(final.parent)  # .partial files of killed earlier runs (never a live run's)
+    path = final.with_name(temporary_name(final.name, "partial"))
     rows = 0
     schema = batches.schema
     if kind in (".parquet", ".pq"):

@@ -12,12 +12,19 @@ A snapshot is a directory::
     mappings.arrow    mappings as the releases state them, sorted by source
     <extra>.arrow     tables added by indexes (e.g. the search index)
 
+The manifest records, for every table file, its size, a fingerprint of its Arrow schema and its
+SHA-256, and carries a SHA-256 of itself. :func:`read` checks the manifest's own checksum, every
+file's size and schema and every table's row count (cheap: no table data is read);
+:func:`verify` also recomputes the SHA-256 of every file. Any mismatch is a SnapshotError
+naming the file.
+
 It is written into a temporary directory and renamed into place, so a reader never sees a
 half-written snapshot and a failed build leaves the previous one untouched.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -32,11 +39,13 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from .compile import Compiled
+from ..debris import clean_stale, temporary_name
 from ..errors import SnapshotError
 from ..model import Release, SourceFile
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest records size, schema and SHA-256 of every table file
 MANIFEST = "manifest.json"
+SELF_CHECKSUM = "manifest_sha256"
 _CHILDREN = ("labels", "terms", "attributes", "replacements", "parents")
 
 
@@ -49,12 +58,17 @@ def write(compiled: Compiled, dest: Path, *, key: str = "", extra_tables: Mappin
     if dest.exists() and not (dest / MANIFEST).is_file() and not (dest.is_dir() and not any(dest.iterdir())):
         raise SnapshotError(f"{dest}: not a raremap snapshot or an empty directory; refusing to replace it")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    clean_stale(dest.parent)  # temporary folders of killed earlier builds (never a live build's)
+    tmp = Path(tempfile.mkdtemp(prefix=temporary_name(dest.name, "building"), dir=dest.parent))
     try:
         tables = _tables(compiled)
         tables.update(extra_tables or {})
+        files = {}
         for name, table in tables.items():
-            _write_table(tmp / f"{name}.arrow", table)
+            file = tmp / f"{name}.arrow"
+            _write_table(file, table)
+            files[file.name] = {"size": file.stat().st_size, "schema": schema_fingerprint(table.schema),
+                                "sha256": _sha256(file)}
         manifest = {
             "format": FORMAT_VERSION,
             "key": key,
@@ -66,7 +80,9 @@ def write(compiled: Compiled, dest: Path, *, key: str = "", extra_tables: Mappin
             "counts": {name: t.num_rows for name, t in tables.items()} | {"by_system": _by_system(compiled)},
             "report": compiled.report.as_dict(),
             "tables": sorted(tables),
+            "files": dict(sorted(files.items())),
         }
+        manifest[SELF_CHECKSUM] = _manifest_digest(manifest)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
         _replace_dir(tmp, dest)
     except BaseException:
@@ -79,10 +95,28 @@ def _replace_dir(tmp: Path, dest: Path) -> None:
     if not dest.exists():
         os.replace(tmp, dest)
         return
-    old = dest.with_name(f".{dest.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+    old = dest.with_name(f"{temporary_name(dest.name, 'old')}-{time.monotonic_ns()}")
     os.replace(dest, old)
     os.replace(tmp, dest)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def schema_fingerprint(schema: pa.Schema) -> str:
+    """A short digest of an Arrow schema (field names, types, nullability, metadata)."""
+    return hashlib.sha256(schema.serialize().to_pybytes()).hexdigest()[:16]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _manifest_digest(manifest: dict[str, Any]) -> str:
+    body = {k: v for k, v in manifest.items() if k != SELF_CHECKSUM}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _write_table(path: Path, table: pa.Table) -> None:
@@ -198,23 +232,83 @@ class Snapshot:
             raise SnapshotError(f"{self.path}: snapshot has no table {name!r}") from None
 
 
-def read(path: Path) -> Snapshot:
-    """Open a snapshot directory; tables are memory-mapped, not copied."""
+def read(path: Path, *, verify_checksums: bool = False) -> Snapshot:
+    """Open a snapshot directory; tables are memory-mapped, not copied.
+
+    Checked at open (no table data read): the manifest's own checksum, and for every table
+    file its size, schema and row count against the manifest. ``verify_checksums=True`` also
+    recomputes each file's SHA-256 (see :func:`verify`). Any mismatch is a SnapshotError.
+    """
     path = Path(path)
-    manifest_path = path / MANIFEST
+    manifest = read_manifest(path)
+    if verify_checksums:
+        verify(path, manifest)
+    files = manifest["files"]
+    tables = {}
+    for name in manifest["tables"]:
+        file = path / f"{name}.arrow"
+        stated = _stated(files, file)
+        try:
+            size = file.stat().st_size
+        except OSError as err:
+            raise SnapshotError(f"{file}: table file missing or unreadable: {err.strerror or err}") from None
+        if size != stated["size"]:
+            raise SnapshotError(f"{file}: {size:,} bytes, the manifest says {stated['size']:,}: damaged or replaced; rebuild the snapshot")
+        try:
+            table = ipc.open_file(pa.memory_map(str(file), "r")).read_all()
+        except (OSError, pa.ArrowException) as err:
+            raise SnapshotError(f"{file}: unreadable table: {err}") from None
+        if schema_fingerprint(table.schema) != stated["schema"]:
+            raise SnapshotError(f"{file}: its columns are not the ones the manifest records (another table's file?); rebuild the snapshot")
+        counted = manifest.get("counts", {}).get(name)
+        if counted is not None and counted != table.num_rows:
+            raise SnapshotError(f"{file}: {table.num_rows:,} rows, the manifest says {counted:,}; rebuild the snapshot")
+        tables[name] = table
+    return Snapshot(path, manifest, tables)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The manifest of the snapshot at ``path``, checked for format version, shape and its own checksum."""
+    manifest_path = Path(path) / MANIFEST
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SnapshotError(f"{path}: not a raremap snapshot (no {MANIFEST})") from None
     except (OSError, ValueError) as err:
         raise SnapshotError(f"{manifest_path}: unreadable manifest: {err}") from None
+    if not isinstance(manifest, dict):
+        raise SnapshotError(f"{manifest_path}: not a raremap manifest (a JSON {type(manifest).__name__}, not an object)")
     if manifest.get("format") != FORMAT_VERSION:
         raise SnapshotError(f"{path}: snapshot format {manifest.get('format')} is not {FORMAT_VERSION}; rebuild it")
-    tables = {}
-    for name in manifest.get("tables", []):
+    if manifest.get(SELF_CHECKSUM) != _manifest_digest(manifest):
+        raise SnapshotError(f"{manifest_path}: the manifest was edited or damaged (its checksum does not match); rebuild the snapshot")
+    if not isinstance(manifest.get("tables"), list) or not isinstance(manifest.get("files"), dict):
+        raise SnapshotError(f"{manifest_path}: manifest lacks its table list or file records; rebuild the snapshot")
+    return manifest
+
+
+def _stated(files: dict[str, Any], file: Path) -> dict[str, Any]:
+    stated = files.get(file.name)
+    if not isinstance(stated, dict) or not {"size", "schema", "sha256"} <= stated.keys():
+        raise SnapshotError(f"{file}: the manifest records no size, schema and checksum for it; rebuild the snapshot")
+    return stated
+
+
+def verify(path: Path, manifest: dict[str, Any] | None = None) -> dict[str, int]:
+    """Recompute the SHA-256 of every table file of the snapshot at ``path`` and compare it with
+    the manifest; a mismatch is a SnapshotError naming the file. Returns file name -> bytes checked."""
+    path = Path(path)
+    manifest = manifest if manifest is not None else read_manifest(path)
+    checked = {}
+    for name in manifest["tables"]:
         file = path / f"{name}.arrow"
+        stated = _stated(manifest["files"], file)
         try:
-            tables[name] = ipc.open_file(pa.memory_map(str(file), "r")).read_all()
-        except (OSError, pa.ArrowInvalid) as err:
-            raise SnapshotError(f"{file}: unreadable table: {err}") from None
-    return Snapshot(path, manifest, tables)
+            actual = _sha256(file)
+        except OSError as err:
+            raise SnapshotError(f"{file}: table file missing or unreadable: {err.strerror or err}") from None
+        if actual != stated["sha256"]:
+            raise SnapshotError(f"{file}: SHA-256 {actual[:12]}… is not the manifest's {stated['sha256'][:12]}…: "
+                                "the file is damaged or replaced; rebuild the snapshot")
+        checked[file.name] = file.stat().st_size
+    return checked
