@@ -78,10 +78,8 @@ class RareMap:
         return found
 
     def __contains__(self, code: object) -> bool:
-        if not isinstance(code, str):
-            return False
         try:
-            self.resolve(code)
+            self.resolve(code)  # type: ignore[arg-type]
         except (InvalidCodeError, UnknownCodeError):
             return False
         return True
@@ -90,8 +88,10 @@ class RareMap:
         """Canonical code of a loaded concept for any spelling of ``code``.
 
         Raises :class:`InvalidCodeError` for malformed input and :class:`UnknownCodeError`
-        for a well-formed code that the loaded releases do not contain.
+        for a well-formed code that the loaded releases do not contain (the rule every code
+        argument follows: README "Unknown and invalid input").
         """
+        code = code_text(code)
         if code in self._index and system is None:
             return code
         found = codes.candidates(code, system)
@@ -104,6 +104,7 @@ class RareMap:
     def concept(self, code: str, system: codes.System | str | None = None) -> Concept:
         """The concept for ``code`` (any spelling). Obsolete codes are answered with their
         status and ``replaced_by``; unknown codes raise :class:`UnknownCodeError`."""
+        code = code_text(code)  # before the cache: 558.0 == 558 as a dict key
         hit = self._cache.get(code) if system is None else None
         if hit is not None:
             return hit
@@ -170,6 +171,7 @@ class RareMap:
         with their status and replacements.
         """
         _check_limit(limit)
+        _check_text(text, "lookup")
         index = self.search_index
         hits = index.lookup(text, index.filter(_systems(system), _langs(lang), include_inactive), limit)
         return [self._match(hit, lang) for hit in hits]
@@ -189,6 +191,7 @@ class RareMap:
                  limit: int = 10, *, include_inactive: bool = False) -> list[Match]:
         """Completions for a diagnosis name being typed (autocomplete), best first."""
         _check_limit(limit)
+        _check_text(prefix, "complete")
         index = self.search_index
         hits = index.complete(prefix, index.filter(_systems(system), _langs(lang), include_inactive), limit)
         return [self._match(hit, lang) for hit in hits]
@@ -264,13 +267,18 @@ class RareMap:
 
     def mappings(self, code: str, *, direction: str = "out") -> list[Mapping]:
         """Mappings stated by the releases with ``code`` as source (``direction="out"``), as
-        target (``"in"``, read from the target's side, relation inverted), or ``"both"``."""
+        target (``"in"``, read from the target's side, relation inverted), or ``"both"``.
+
+        A code that is neither a loaded concept nor named by a loaded mapping (a mapped-only
+        code such as an ICD-10-GM target) raises :class:`UnknownCodeError`."""
         if direction not in ("out", "in", "both"):
             raise UsageError(f"direction is 'out', 'in' or 'both', not {direction!r}")
         try:
             key = self.resolve(code)
         except UnknownCodeError:
-            key = codes.canonical(code)  # mapped-only codes (e.g. ICD10GM) are not concepts
+            key = codes.canonical(code_text(code))  # mapped-only codes (e.g. ICD10GM) are not concepts
+            if key not in self._by_source and key not in self._by_target:
+                raise UnknownCodeError(key, "not in the loaded releases (no concept, no mapping names it)") from None
         found: list[Mapping] = []
         if direction in ("out", "both"):
             found.extend(self._mapping(j) for j in self._by_source.get(key, ()))
@@ -378,7 +386,7 @@ class RareMap:
         names one target (lexical evidence: E75.2A "Gauchers sjukdom" → ORPHA:355), that answer comes
         first with ``score``/``matched``; ``best_evidence=True`` keeps only it.
         """
-        return self.crosswalker.crosswalk(code, to, transitive=transitive, max_hops=max_hops,
+        return self.crosswalker.crosswalk(code_text(code), to, transitive=transitive, max_hops=max_hops,
                                           include_inactive=include_inactive, conditional=conditional,
                                           hierarchy=hierarchy, subdivisions=subdivisions, best_evidence=best_evidence)
 
@@ -391,7 +399,7 @@ class RareMap:
 
     def umi(self, code: str) -> UmiAssessment:
         """Does the diagnosis have its own ICD code, and what should UMI carry (see :mod:`raremap.services.umi`)."""
-        return self.umi_assessor.assess(code)
+        return self.umi_assessor.assess(code_text(code))
 
     def umi_table(self, kinds: tuple[str, ...] | None = ("disorder", "subtype")) -> pa.Table:
         """Every active ORPHA disorder and subtype with its UMI flags, one row each (groups of
@@ -461,6 +469,22 @@ def _runs(values: list[str]) -> dict[str, range]:
             found[values[start]] = range(start, j)
             start = j
     return found
+
+
+def code_text(code: object) -> str:
+    """A code argument as text: a string as given, an integer as its decimal digits (``558`` is
+    read like ``"558"``, as an integer column of a batch is); anything else (None, float, bytes,
+    a list ...) raises :class:`InvalidCodeError`."""
+    if isinstance(code, str):
+        return code
+    if isinstance(code, int) and not isinstance(code, bool):
+        return str(code)
+    raise InvalidCodeError(code, f"a code is a string (or an integer: its digits), not {type(code).__name__}")
+
+
+def _check_text(text: object, what: str) -> None:
+    if not isinstance(text, str):
+        raise UsageError(f"{what} text must be a string, not {type(text).__name__}")
 
 
 def _check_limit(limit: int) -> None:
