@@ -79,7 +79,7 @@ def specimens(data: Path) -> list[Specimen]:
     if (icd / "digit3.txt").exists():
         def chapter_a(name: str) -> bytes:
             raw = (icd / name).read_bytes()
-            lines = [line for line in raw.split(b"\n") if re.match(rb"^(\xef\xbb\xbf)?A0", line)]
+            lines = [line for line in raw.split(b"\n") if re.match(rb"^(\xef\xbb\xbf)?A0", line)] or raw.split(b"\n")
             return (b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b"") + b"\n".join(
                 line.removeprefix(b"\xef\xbb\xbf") for line in lines[:60])
         files = {f"icd10se/{n}": chapter_a(n) for n in ("digit3.txt", "digit4.txt", "digit5.txt")}
@@ -87,9 +87,10 @@ def specimens(data: Path) -> list[Specimen]:
         files["icd10se/diagnoskapitel.txt"] = _head_lines((icd / "diagnoskapitel.txt").read_bytes(), 5)
         files["icd10se/digit5.txt.gz"] = gzip.compress(files.pop("icd10se/digit5.txt"), mtime=0)  # releases come gzipped too
         out.append(Specimen("icd10se-inera", files, tuple(files)))
-        ksh = {f"icd10se/{n}": _head_lines((icd / n).read_bytes(), 60) for n in ("KSH97P_KOD.ANS", "KSH97P_SFAMALT.ANS")}
-        ksh["icd10se/KSH97P_SFAMALT.ANS.gz"] = gzip.compress(ksh.pop("icd10se/KSH97P_SFAMALT.ANS"), mtime=0)
-        out.append(Specimen("ksh97p", ksh, tuple(ksh)))
+        if (icd / "KSH97P_SFAMALT.ANS").exists():
+            ksh = {f"icd10se/{n}": _head_lines((icd / n).read_bytes(), 60) for n in ("KSH97P_KOD.ANS", "KSH97P_SFAMALT.ANS")}
+            ksh["icd10se/KSH97P_SFAMALT.ANS.gz"] = gzip.compress(ksh.pop("icd10se/KSH97P_SFAMALT.ANS"), mtime=0)
+            out.append(Specimen("ksh97p", ksh, tuple(ksh)))
     tab = data / "icd11" / "SimpleTabulation-ICD-11-MMS-en_2024-01.txt.gz"
     if tab.exists():
         f = "icd11/SimpleTabulation-ICD-11-MMS-en_2024-01.txt.gz"
@@ -536,8 +537,8 @@ def audit(data: Path, timeout: float, seed: int = 12, out: Callable[[str], None]
             _clean(base_root)
             _write(base_root, specimen.files)
             base = run_isolated(base_root, timeout)
-            if base[0] != "ok":
-                raise SystemExit(f"{specimen.reader}: the undamaged specimen does not read: {base}")
+            if base[0] != "ok" or not base[1]:
+                raise SystemExit(f"{specimen.reader}: the undamaged specimen does not read: {base[:2]}")
             baseline = base[1:]
             for rel in specimen.targets:
                 for mutation in mutations_for(specimen, rel):
