@@ -335,13 +335,17 @@ def test_linked_without_a_relation_is_none_and_says_so(make_map) -> None:
     # the ORPHA code first (it names the disease), then the Swedish code the record carries anyway
     assert a.recommended == ("ORPHA:558", "ICD10SE:Q87.4", "SCTID:19346006")
     sv, en = a.reason["sv"], a.reason["en"]
-    assert "ICD-10-SE Q87.4 heter ”Marfans syndrom”; ingen inläst utgåva anger om koden är sjukdomens egen" in sv
+    # the title is the release's; that it names the disease is derived (lexical evidence), and says so
+    assert ("ICD-10-SE Q87.4 heter ”Marfans syndrom” (härlett ur namnen: titeln anger sjukdomen); "
+            "ingen inläst utgåva anger om koden är sjukdomens egen") in sv
     assert "orphanet-masterfile:2021-07-01" in sv and "orphanet-masterfile:2021-07-01" in en
     assert "identifierar inte" not in sv and "does not identify" not in en and "not its own" not in en
     assert "tillsammans med ICD-10-SE Q87.4" in sv and "together with ICD-10-SE Q87.4" in en
     assert rm.umi_assessor.needs_attention("ORPHA:558") is True
     q874 = rm.umi("ICD10SE:Q87.4")  # asked from the Swedish side: open too
-    assert q874.specific_icd10 is None and q874.needs_attention and q874.recommended == ()
+    # its title names the disease (derived): the ORPHA code first, then the code asked
+    assert q874.specific_icd10 is None and q874.needs_attention and q874.recommended == ("ORPHA:558", "ICD10SE:Q87.4")
+    assert "Titeln anger ORPHA:558 (Marfan syndrome) (härlett ur namnen" in q874.reason["sv"]
     assert "ingen inläst utgåva anger om Q87.4 är dess egen kod" in q874.reason["sv"]
     assert "inte dess egen kod" not in q874.reason["sv"]
 
@@ -481,8 +485,17 @@ def test_shared_umi_reasons_claim_only_what_a_release_states(shared_map) -> None
             assert any((not relations or s.relation is relations[0]) and (str(s.icd_relation) if s.icd_relation else None)
                        == (icd[0] if icd else None) for s in about(value.replace(".", ""))), (orpha, value, words, sv)
         # 5. quoted ICD-10-SE titles are the release's titles
-        for value, title in re.findall(r"ICD-10-SE (\S+) heter ”(.*?)”(?=;| …)", sv):
+        for value, title in re.findall(r"ICD-10-SE (\S+) heter ”(.*?)”(?=;| …| \()", sv):
             assert rm.concept(f"ICD10SE:{value}").label == title, (orpha, value)
+        # 5b. "the title names the disease" only where the lexical evidence says so, always marked derived
+        lexical = {m.target for m in rm.lexical_mappings(orpha)}
+        for value in re.findall(r"ICD-10-SE (\S+) heter ”[^;]*?” \(härlett ur namnen: titeln anger sjukdomen\)", sv):
+            assert f"ICD10SE:{value}" in lexical, (orpha, value)
+        if "varje titel anger sjukdomen" in sv:
+            sentence = sv.split("varje titel anger sjukdomen")[0].rsplit(". ", 1)[-1]
+            assert all(f"ICD10SE:{v}" in lexical for v in re.findall(r"ICD-10-SE (\S+) heter", sentence)), (orpha, sv)
+        assert "titel" not in sv.replace("varje titel anger sjukdomen (härlett", "").replace(
+            "titeln anger sjukdomen)", ""), (orpha, sv)
         # 6. every release named is loaded and states something about this disease or an ancestor
         named = set(re.findall(r"\b([a-z0-9-]+:[A-Za-z0-9_.-]*[A-Za-z0-9])\b", sv)) & set(dates)
         around = {s.provenance.release for code in {orpha, *rm.ancestors(orpha)}
@@ -495,3 +508,19 @@ def test_shared_umi_reasons_claim_only_what_a_release_states(shared_map) -> None
         assert ("I ICD-11 är" in sv) is (row["specific_icd11"] is True), (orpha, sv)
         assert "egen" in en or "own" in en  # the English reason answers the same question
     assert counts[None] > 5000 and counts[False] > 0  # the shared data: mostly the MasterFile's unstated pairs
+
+
+def test_shared_titles_that_name_the_disease_are_recognised(shared_map) -> None:
+    cf = shared_map.umi("ORPHA:586")  # MasterFile: E84.0, E84.1, E84.8, E84.9 without a relation
+    assert cf.specific_icd10 is None and cf.needs_attention
+    assert cf.recommended[:5] == ("ORPHA:586", "ICD10SE:E84.0", "ICD10SE:E84.1", "ICD10SE:E84.8", "ICD10SE:E84.9")
+    assert "varje titel anger sjukdomen (härlett ur namnen)" in cf.reason["sv"]
+    assert "identifierar inte" not in cf.reason["sv"]
+    gaucher = shared_map.umi("ORPHA:355")  # mapped to E75.2 only; E75.2A "Gauchers sjukdom" named by its title
+    assert gaucher.recommended[:2] == ("ORPHA:355", "ICD10SE:E75.2A")
+    assert "ICD-10-SE E75.2A heter ”Gauchers sjukdom” (härlett ur namnen" in gaucher.reason["sv"]
+    e752a = shared_map.umi("ICD10SE:E75.2A")
+    assert e752a.covers[0].target == "ORPHA:355" and e752a.recommended == ("ORPHA:355", "ICD10SE:E75.2A")
+    rows = {r["orpha"]: r for r in shared_map.umi_table().to_pylist()}
+    assert rows["ORPHA:166024"]["icd10_relation"] == ["narrower/attributed"]  # product1, not the older MasterFile
+    assert rows["ORPHA:166024"]["specific_icd10"] is False

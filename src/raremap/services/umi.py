@@ -284,6 +284,8 @@ class Assessor:
         icd11 = tuple(self.cw.crosswalk(assessed, "ICD11"))
         snomed = tuple(self.cw.crosswalk(assessed, "SCTID"))
         specific10, specific11 = specificity(icd10), specificity(icd11)
+        # ICD-10-SE codes whose own title names the disease (derived lexical evidence, never a release's word)
+        named = {m.target: m for m in self._lexical(assessed) if m.target.startswith("ICD10SE:")}
         own10 = [m for m in icd10 if is_specific(m)]
         own11 = [m for m in icd11 if is_specific(m)]
         own_keys = {_key(m.target) for m in own10}
@@ -366,20 +368,23 @@ class Assessor:
                                   if len({m.target for m in (se_open or open10)}) > 1
                                   else ("the code is the disease's own", "koden är sjukdomens egen"))
                 if se_open:
-                    en += f" {self._titles(se_open, 0)}; no loaded release states whether {own_en}."
-                    sv += f" {self._titles(se_open, 1)}; ingen inläst utgåva anger om {own_sv}."
+                    en += f" {self._titles(se_open, 0, named)}; no loaded release states whether {own_en}."
+                    sv += f" {self._titles(se_open, 1, named)}; ingen inläst utgåva anger om {own_sv}."
                 else:
                     en += f" No loaded release states whether {own_en}."
                     sv += f" Ingen inläst utgåva anger om {own_sv}."
             if retired is None:
-                recommended = (assessed, *(m.target for m in se_open), *concepts)
+                answered = {m.target for m in icd10se}
+                below = [c for c in named if c not in answered]  # a fördjupningskod under a linked code
+                se_rec = [*below, *(m.target for m in se_open if not any(c.startswith(m.target) for c in below))]
+                recommended = (assessed, *se_rec, *concepts)
                 en += f" Record {assessed}{sct_en} in the attention information"
                 sv += f" Ange {assessed}{sct_sv} i uppmärksamhetsinformationen"
-                if len(se_open) == 1:
-                    en += f" together with ICD-10-SE {_value(se_open[0].target)}"
-                    sv += f" tillsammans med ICD-10-SE {_value(se_open[0].target)}"
-                elif se_open:
-                    shown = _list(_values(_codes([m.target for m in se_open])))
+                if len(se_rec) == 1:
+                    en += f" together with ICD-10-SE {_value(se_rec[0])}"
+                    sv += f" tillsammans med ICD-10-SE {_value(se_rec[0])}"
+                elif se_rec:
+                    shown = _list(_values(_codes(se_rec)))
                     en += f" together with the one of ICD-10-SE {shown} that the patient's record supports"
                     sv += f" tillsammans med den av ICD-10-SE {shown} som stämmer med patientens journal"
                 se = _list(_values(_codes([m.target for m in se_not])))
@@ -398,7 +403,13 @@ class Assessor:
                       and m.relation is not Relation.RELATED]
         for target, subs in subdivided[:3]:
             listed = _list(_values(subs))
-            if specific10:
+            titled = [c for c in subs if c in named]
+            if titled and not specific10:
+                en += (f" ICD-10-SE subdivides {_value(target)} into {listed}; {self._titles(titled, 0, named)}; "
+                       f"no loaded release maps the disease to {'it' if len(titled) == 1 else 'them'}.")
+                sv += (f" ICD-10-SE delar upp {_value(target)} i {listed}; {self._titles(titled, 1, named)}; "
+                       f"ingen inläst utgåva mappar sjukdomen dit.")
+            elif specific10:
                 en += f" ICD-10-SE subdivides {_value(target)} into {listed}; choose one only from the patient's record."
                 sv += f" ICD-10-SE delar upp {_value(target)} i {listed}; välj en sådan endast utifrån patientens journal."
             else:
@@ -446,16 +457,42 @@ class Assessor:
             reason={"sv": " ".join([*pre_sv, sv]), "en": " ".join([*pre_en, en])},
         )
 
-    def _titles(self, maps: list[Mapping], lang: int, limit: int = 4) -> str:
-        """``ICD-10-SE Q87.4 is titled “Marfans syndrom”`` for each code (the release's own title)."""
+    def _titles(self, maps: list[Mapping] | list[str], lang: int, named: dict[str, Mapping] | None = None,
+                limit: int = 4) -> str:
+        """``ICD-10-SE Q87.4 heter ”Marfans syndrom”`` for each code (the release's own title),
+        marked where the title names the disease (lexical evidence: derived, not a release's word)."""
+        found = _codes([m if isinstance(m, str) else m.target for m in maps])
+        every = bool(named) and all(c in named for c in found)
         parts = []
-        for code in _codes([m.target for m in maps])[:limit]:
+        for code in found[:limit]:
             title = self._label(code)
-            if lang == 0:
-                parts.append(f"ICD-10-SE {_value(code)} is titled “{title}”" if title else f"ICD-10-SE {_value(code)}")
-            else:
-                parts.append(f"ICD-10-SE {_value(code)} heter ”{title}”" if title else f"ICD-10-SE {_value(code)}")
-        return "; ".join(parts) + (" …" if len(_codes([m.target for m in maps])) > limit else "")
+            said = (f"ICD-10-SE {_value(code)} is titled “{title}”" if lang == 0 else
+                    f"ICD-10-SE {_value(code)} heter ”{title}”") if title else f"ICD-10-SE {_value(code)}"
+            if named and code in named and not every:
+                said += (" (derived from the names: the title names the disease)" if lang == 0 else
+                         " (härlett ur namnen: titeln anger sjukdomen)")
+            parts.append(said)
+        text = "; ".join(parts) + (" …" if len(found) > limit else "")
+        if every and len(found) > 1:
+            text += ("; each title names the disease (derived from the names)" if lang == 0 else
+                     "; varje titel anger sjukdomen (härlett ur namnen)")
+        elif every:
+            text += (" (derived from the names: the title names the disease)" if lang == 0 else
+                     " (härlett ur namnen: titeln anger sjukdomen)")
+        return text
+
+    def _named_by_title(self, code: str) -> list[Mapping]:
+        """The ORPHA diseases an ICD-10-SE code's own title names (lexical evidence), best first."""
+        if not code.startswith("ICD10SE:"):
+            return []
+        return self._lexical(code)
+
+    def _lexical(self, code: str) -> list[Mapping]:
+        """:meth:`RareMap.lexical_mappings` (none for a code that is not a loaded concept)."""
+        try:
+            return self.rm.lexical_mappings(code)
+        except UnknownCodeError:
+            return []
 
     def _by_orphanet(self, m: Mapping) -> bool:
         """One of the statements ``m`` rests on is an Orphanet release's."""
@@ -559,12 +596,22 @@ class Assessor:
             else:
                 en += f" {k} of them are mapped only to its subdivisions ({shown}), not to {value} itself."
                 sv += f" {k} av dem är mappade endast till dess underkoder ({shown}), inte till {value}."
+        recommended: tuple[str, ...] = ()
+        title_names = [e for e in self._named_by_title(source) if e.target in diseases]
+        if title_names and not specific:
+            e = title_names[0]
+            label1 = self._label(e.target)
+            one = f"{e.target} ({label1})" if label1 else e.target
+            of_en, of_sv = ("one of them, ", "en av dem, ") if n > 1 else ("", "")
+            en += f" Its title names {of_en}{one} (derived from the names, not a release's statement)."
+            sv += f" Titeln anger {of_sv}{one} (härlett ur namnen, ingen utgåvas uppgift)."
+            recommended = (e.target, source)
         if n == 1:
             specific11 = self.assess(diseases[0]).specific_icd11
         return UmiAssessment(
             code=source, label=label, query=source, specific_icd10=specific, specific_icd11=specific11,
             needs_attention=bool(n), icd10=icd10, icd10se=icd10se, icd11=icd11, snomed=(),
-            recommended=(), reason={"sv": sv, "en": en}, covers=covers, specific_to=specific_to,
+            recommended=recommended, reason={"sv": sv, "en": en}, covers=covers, specific_to=specific_to,
         )
 
     def _concept(self, code: str):
