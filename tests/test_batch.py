@@ -270,3 +270,22 @@ def test_vectorised_path_answers_as_the_per_code_path_on_every_shared_code(share
         got = out.select(columns).to_pylist()
         mismatched = [(v, g) for v, g in zip(values, got) if g != mapper.answer(v)]
         assert not mismatched, mismatched[:3]
+
+
+def test_answers_kept_on_disk_answer_a_later_process(rm, tmp_path, monkeypatch) -> None:
+    import raremap
+
+    monkeypatch.setenv("RAREMAP_CACHE", str(tmp_path / "cache"))
+    first = rm.map_table(_table(), "code", to="ORPHA")
+    mapper = rm.batch_mapper("code", "ORPHA")
+    assert mapper.answers_path.is_file()
+    later = raremap.load(snapshot=rm.snapshot.path)  # as a new process would open it
+    fresh = later.batch_mapper("code", "ORPHA")
+    calls = []
+    monkeypatch.setattr(fresh, "_answer", lambda code: calls.append(code))
+    again = pa.Table.from_batches(list(fresh(_table().to_batches())))
+    assert again.to_pylist() == first.to_pylist() and calls == []  # every code answered from disk
+    assert rm.batch_mapper("code", "ORPHA", umi=False).answers_path != mapper.answers_path  # options name the file
+    mapper.answers_path.write_bytes(b"not arrow")  # a damaged file is answered again, not trusted
+    other = raremap.load(snapshot=rm.snapshot.path).map_table(_table(), "code", to="ORPHA")
+    assert other.to_pylist() == first.to_pylist()

@@ -130,6 +130,12 @@ def candidates(text: str, system: System | str | None = None) -> list[Code]:
     return _guess(raw, text)
 
 
+def system_named(name: System | str) -> System:
+    """The code system for any spelling of its name (``"icd-10-se"`` → ``System.ICD10SE``);
+    raises :class:`InvalidCodeError` for a name that is none."""
+    return _system(name)
+
+
 def _system(system: System | str) -> System:
     if isinstance(system, System):
         return system

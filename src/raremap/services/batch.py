@@ -35,7 +35,10 @@ carries the snapshot path, and a worker loads the snapshot (memory-mapped) once 
 
 from __future__ import annotations
 
+import functools
 import gc
+import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -47,10 +50,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc as ipc
 
-from ..codes import System, _split_prefix
+from ..codes import System, _split_prefix, system_named
 from .crosswalk import system_of
 from ..debris import clean_stale, temporary_name
+from ..loader import cache_dir, load
 from ..errors import InvalidCodeError, RaremapError, UnknownCodeError, UsageError
 from ..model import Relation
 
@@ -125,7 +130,8 @@ class _Arrays:
 
 class _Slots:
     """Answers of the distinct codes seen so far, one slot per canonical code (slot 0 answers
-    null and empty codes); Arrow arrays indexed by slot, extended only when new codes arrive.
+    null and empty codes), kept as Arrow tables of :data:`_ANSWERS_SCHEMA` rows in slot order;
+    the arrays indexed by slot are rebuilt with vectorised kernels only when new answers came.
 
     ``by_concept`` maps a loaded concept's row to its slot (-1: not answered yet), so a batch's
     distinct values are turned into slots by vectorised look-ups; values that are not plain
@@ -133,76 +139,90 @@ class _Slots:
 
     def __init__(self, explode: bool, concepts: int) -> None:
         self.explode = explode
-        self.answers: list[_Answer] = [_Answer("missing", None)]
         self.by_value: dict[str, int] = {}
         self.by_code: dict[str, int] = {}
         self.by_concept = np.full(concepts + 1, -1, np.int64)  # the last entry: not a loaded concept
+        self.codes: list[str | None] = []  # the code of each slot (None: a value that names no code)
+        self.saved = 0  # code answers already on disk
+        self._chunks: list[pa.Table] = []
+        self._pending: list[_Answer] = []
         self._arrays: _Arrays | None = None
-        self._built = 0
-        self._status: dict[str, int] = {}
-        self._status_ids: list[int] = []
-        self._resolved: list[str | None] = []
-        self._umi: list[bool | None] = []
-        self._error: list[str | None] = []
-        self._counts: list[int] = []
-        self._sizes: list[int] = []
-        self._widths: list[int] = []
-        self._texts: dict[str, dict[str, int]] = {name: {} for name in _PER_TARGET}
-        self._flat: dict[str, list[int | None]] = {name: [] for name in _PER_TARGET}
-        self._listed: dict[str, list[int | None]] = {name: [] for name in _PER_TARGET}
+        self.add(_Answer("missing", None))
 
-    def add(self, answer: _Answer) -> int:
-        self.answers.append(answer)
-        return len(self.answers) - 1
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def add(self, answer: _Answer, code: str | None = None) -> int:
+        self._pending.append(answer)
+        self.codes.append(code)
+        self._arrays = None
+        return len(self.codes) - 1
+
+    def add_table(self, table: pa.Table) -> None:
+        """Answers read from disk (:data:`_ANSWERS_SCHEMA`), appended as the next slots."""
+        self._flush()
+        codes = table.column("code").to_pylist()
+        first = len(self.codes)
+        self.codes.extend(codes)
+        self.by_code.update(zip(codes, range(first, first + len(codes))))
+        self._chunks.append(table.drop_columns(["code"]))
+        self._arrays = None
+
+    def table(self) -> pa.Table:
+        """Every answer with a code (:data:`_ANSWERS_SCHEMA`), for keeping on disk."""
+        self._flush()
+        answers = pa.concat_tables(self._chunks).combine_chunks()
+        has_code = pa.array([c is not None for c in self.codes])
+        return answers.add_column(0, "code", pa.array(self.codes, pa.string())).filter(has_code)
+
+    def _flush(self) -> None:
+        if self._pending:
+            fields = _ANSWERS_SCHEMA.names[1:]
+            self._chunks.append(pa.table({f: [getattr(a, f) for a in self._pending] for f in fields},
+                                         schema=pa.schema(list(_ANSWERS_SCHEMA)[1:])))
+            self._pending = []
 
     def arrays(self) -> _Arrays:
-        if self._arrays is None or self._built != len(self.answers):
-            self._extend(self.answers[self._built:])
-            self._built = len(self.answers)
-            self._arrays = self._build()
+        if self._arrays is None:
+            self._flush()
+            self._arrays = self._build(pa.concat_tables(self._chunks).combine_chunks())
         return self._arrays
 
-    def _extend(self, answers: list[_Answer]) -> None:
-        fields = dict(zip(_PER_TARGET, ("targets", "labels", "relations", "bases")))
-        for a in answers:
-            self._status_ids.append(self._status.setdefault(a.status, len(self._status)))
-            self._resolved.append(a.resolved)
-            self._umi.append(a.umi_flag)
-            self._error.append(a.error)
-            self._counts.append(max(1, len(a.targets)))
-            self._sizes.append(len(a.targets))
-            width = 0
-            for name, attr in fields.items():
-                found = getattr(a, attr)
-                seen = self._texts[name]
-                ids = [None if t is None else seen.setdefault(t, len(seen)) for t in found]
-                self._listed[name].extend(ids)
-                self._flat[name].extend(ids if ids else (None,))
-                width = max(width, sum(len(t) for t in found if t is not None))
-            self._widths.append(width)
-
-    def _build(self) -> _Arrays:
-        counts = np.array(self._counts, np.int64)
-        offsets = np.zeros(len(counts) + 1, np.int32)
+    @staticmethod
+    def _build(t: pa.Table) -> _Arrays:
+        n = t.num_rows
+        lists = {name: t.column(attr).chunk(0) if t.column(attr).num_chunks else pa.array([], pa.list_(pa.string()))
+                 for name, attr in zip(_PER_TARGET, ("targets", "labels", "relations", "bases"))}
+        list_offsets = lists["target"].offsets.to_numpy().astype(np.int64)
+        list_offsets -= list_offsets[0]
+        sizes = np.diff(list_offsets)
+        counts = np.maximum(sizes, 1)
+        offsets = np.zeros(n + 1, np.int64)
         np.cumsum(counts, out=offsets[1:])
-        sizes = np.array(self._sizes, np.int64)
-        list_offsets = np.zeros(len(sizes) + 1, np.int32)
-        np.cumsum(sizes, out=list_offsets[1:])
+        # where each list value lands among the exploded positions (a slot without targets has one null)
+        parent = np.repeat(np.arange(n), sizes)
+        landing = offsets[:-1][parent] + (np.arange(list_offsets[-1]) - list_offsets[:-1][parent])
         flat: dict[str, tuple[pa.Array, pa.Array]] = {}
-        lists: dict[str, pa.ListArray] = {}
-        for name in _PER_TARGET:
-            values = pa.array(list(self._texts[name]), pa.string())
-            flat[name] = (values, pa.array(self._flat[name], pa.int32()))
-            listed = values.take(pa.array(self._listed[name], pa.int32()))
-            lists[name] = pa.ListArray.from_arrays(pa.array(list_offsets), listed)
+        widths = np.zeros(n, np.int64)
+        for name, column in lists.items():
+            values = pc.list_flatten(column)
+            encoded = pc.dictionary_encode(values)
+            ids = np.full(offsets[-1], -1, np.int64)
+            ids[landing] = encoded.indices.fill_null(-1).to_numpy()
+            flat[name] = (encoded.dictionary, pa.array(ids.astype(np.int32), mask=ids < 0))
+            lengths = np.zeros(len(values) + 1, np.int64)
+            np.cumsum(pc.fill_null(pc.binary_length(values), 0).to_numpy(), out=lengths[1:])
+            widths = np.maximum(widths, lengths[list_offsets[1:]] - lengths[list_offsets[:-1]])
+        status = pc.dictionary_encode(t.column("status").chunk(0))
         return _Arrays(
-            status=(pa.array(list(self._status), pa.string()), pa.array(self._status_ids, pa.int32())),
-            resolved=pa.array(self._resolved, pa.string()),
-            umi_flag=pa.array(self._umi, pa.bool_()),
-            error=pa.array(self._error, pa.string()),
-            counts=counts, sizes=sizes, widths=np.array(self._widths, np.int64),
-            first=pa.array(offsets[:-1]),
-            positions=pa.ListArray.from_arrays(pa.array(offsets), pa.array(np.arange(offsets[-1], dtype=np.int32))),
+            status=(status.dictionary, status.indices),
+            resolved=t.column("resolved").chunk(0),
+            umi_flag=t.column("umi_flag").chunk(0),
+            error=t.column("error").chunk(0),
+            counts=counts, sizes=sizes, widths=widths,
+            first=pa.array(offsets[:-1].astype(np.int32)),
+            positions=pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)),
+                                               pa.array(np.arange(offsets[-1], dtype=np.int32))),
             flat=flat, lists=lists,
         )
 
@@ -219,7 +239,10 @@ class BatchMapper:
     anyway, as in :meth:`RareMap.crosswalk`), ``umi``
     (fill ``umi_flag``), ``dictionary`` (dictionary-encoded string columns: fast, compact;
     turn off for engines that do not take them), ``batch_size`` (most output rows, or list values
-    in list mode, per output batch: memory stays bounded whatever a code's fan-out).
+    in list mode, per output batch: memory stays bounded whatever a code's fan-out),
+    ``answer_cache`` (keep each code's answer in ``$RAREMAP_CACHE/batch-answers`` after a run, so
+    a later process's first pass looks them up instead of crosswalking again; see
+    :attr:`answers_path`).
     """
 
     def __init__(self, column: str = "code", to: System | str | None = None, *, rm: RareMap | None = None,
@@ -227,7 +250,8 @@ class BatchMapper:
                  explode: bool = True, limit: int | None = None, transitive: bool = True, max_hops: int = 3,
                  include_inactive: bool = False, conditional: bool = False, hierarchy: bool = True,
                  subdivisions: bool = True, best_evidence: bool = False,
-                 umi: bool = True, dictionary: bool = True, batch_size: int = DEFAULT_BATCH_ROWS) -> None:
+                 umi: bool = True, dictionary: bool = True, batch_size: int = DEFAULT_BATCH_ROWS,
+                 answer_cache: bool = True) -> None:
         if snapshot is None:
             if rm is None:
                 raise RaremapError("BatchMapper needs rm= (a loaded RareMap) or snapshot= (its path)")
@@ -235,7 +259,7 @@ class BatchMapper:
         self.column = column
         self.snapshot = str(snapshot)
         self._rm = rm
-        self.to = rm.crosswalker.target_system(to) if rm is not None else (str(to) if to is not None else None)
+        self.to = _target_system(rm, to) if rm is not None else (str(to) if to is not None else None)
         self.system = system
         self.explode = explode
         self.limit = limit
@@ -248,6 +272,7 @@ class BatchMapper:
         if batch_size < 1:
             raise UsageError(f"batch_size must be 1 or more, not {batch_size}")
         self.batch_size = batch_size
+        self.answer_cache = answer_cache
 
     # --- pickling for distributed engines: ship the snapshot path, not the loaded data ------
 
@@ -263,12 +288,10 @@ class BatchMapper:
         if self._rm is None:
             rm = _LOADED.get(self.snapshot)
             if rm is None:
-                from ..loader import load
-
                 rm = _LOADED[self.snapshot] = load(snapshot=self.snapshot)
             self._rm = rm
             if self.to is not None:
-                self.to = rm.crosswalker.target_system(self.to)
+                self.to = _target_system(rm, self.to)
         return self._rm
 
     # --- schema -----------------------------------------------------------------------------
@@ -303,11 +326,13 @@ class BatchMapper:
         """Map an iterator of record batches (the Spark ``mapInArrow`` function signature)."""
         for batch in batches:
             yield from self.map_batches(batch)
+        self.save_answers()
 
     def pandas(self, frame: Any) -> Any:
         """Map one pandas DataFrame (the Dask ``map_partitions`` function)."""
         table = _from_pandas(frame, self.column)
         out = [piece for b in table.to_batches() for piece in self.map_batches(b)] or [self._empty(table.schema)]
+        self.save_answers()
         return pa.Table.from_batches(out).to_pandas()
 
     def pandas_meta(self, frame: Any) -> Any:
@@ -387,9 +412,9 @@ class BatchMapper:
             found = store.by_concept[rows_np]
             new = np.unique(rows_np[(found < 0) & (rows_np < len(store.by_concept) - 1)])
             if len(new):
-                codes = self._codes
-                for row in new.tolist():
-                    store.by_concept[row] = self._code_slot(store, codes[row])
+                codes = self.rm.snapshot.table("concepts").column("code").take(pa.array(new)).to_pylist()
+                for row, code in zip(new.tolist(), codes):
+                    store.by_concept[row] = self._code_slot(store, code)
                 found = store.by_concept[rows_np]
             slots[:n] = found
             rest = np.flatnonzero(found < 0)
@@ -417,12 +442,8 @@ class BatchMapper:
     def _code_slot(self, store: _Slots, code: str) -> int:
         found = store.by_code.get(code)
         if found is None:
-            found = store.by_code[code] = store.add(self._answer(code))
+            found = store.by_code[code] = store.add(self._answer(code), code)
         return found
-
-    @property
-    def _codes(self) -> list[str]:
-        return self.rm._concepts["code"]
 
     def _text(self, interned: tuple[pa.Array, pa.Array], indices: pa.Array) -> pa.Array:
         """Interned text (distinct values, value index per position) spread over rows by ``indices``.
@@ -441,8 +462,60 @@ class BatchMapper:
         stores = self.rm.__dict__.setdefault("_batch_answers", {})
         store = stores.get(key)
         if store is None:
-            store = stores[key] = _Slots(self.explode, len(self._codes))
+            store = stores[key] = _Slots(self.explode, self.rm.snapshot.table("concepts").num_rows)
+            if self.answer_cache:
+                self._load_answers(store)
         return store
+
+    # --- answers kept on disk: a later process's first pass starts from them -----------------
+
+    @property
+    def answers_path(self) -> Path:
+        """Where the per-code answers of this option set are kept (``$RAREMAP_CACHE/batch-answers``),
+        named by the snapshot (path, key, build time), the options and a checksum of raremap's
+        code: a change to the crosswalk or UMI rules never answers from an old file."""
+        snapshot = self.rm.snapshot
+        key = (self.to, str(self.system), self.limit, sorted(self.options.items()), self.umi)
+        ident = json.dumps([str(Path(snapshot.path).resolve()), snapshot.manifest.get("key"),
+                            snapshot.manifest.get("created"), repr(key), _code_digest()])
+        return cache_dir() / "batch-answers" / f"{hashlib.sha256(ident.encode()).hexdigest()[:32]}.arrow"
+
+    def _load_answers(self, store: _Slots) -> None:
+        path = self.answers_path
+        try:
+            table = ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+        except (OSError, pa.ArrowInvalid):
+            return  # none yet, or unreadable: answered again by the per-code path
+        if table.schema != _ANSWERS_SCHEMA:
+            return
+        store.add_table(table)
+        index = self.rm._index
+        for code, slot in store.by_code.items():
+            concept = index.get(code)
+            if concept is not None:
+                store.by_concept[concept] = slot
+        store.saved = len(store.by_code)
+
+    def save_answers(self) -> None:
+        """Write the per-code answers found so far to :attr:`answers_path` (when there are new
+        ones and ``answer_cache``); written to a temporary file and renamed into place."""
+        if not self.answer_cache:
+            return
+        store = self._store
+        if len(store.by_code) <= store.saved:
+            return
+        table = store.table()
+        path = self.answers_path
+        tmp = path.with_name(temporary_name(path.name, "partial"))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a read-only cache: answers stay in memory only
+            return
+        store.saved = table.num_rows
 
     def answer(self, value: str | None) -> dict[str, Any]:
         """The per-code reference answer for one ``value`` (what every row holding it gets, lists
@@ -532,6 +605,35 @@ def _gc_paused() -> Iterator[None]:
         gc.enable()
 
 
+class _SpellingTable(NamedTuple):
+    values: pa.Array  # registry spellings (strings)
+    concepts: pa.Array  # the concepts-table row each spelling resolves to (int64)
+
+
+def _spelling_table(rm: RareMap) -> _SpellingTable:
+    """The registry spellings of :func:`_spellings` as Arrow arrays, found with vectorised
+    string kernels over the concepts table (for ``index_in`` over a batch's distinct values)."""
+    found = rm.__dict__.get("_batch_spelling_table")
+    if found is None:
+        concepts = rm.snapshot.table("concepts")
+        code = concepts.column("code").combine_chunks()
+        system = concepts.column("system").combine_chunks()
+        if pa.types.is_dictionary(system.type):
+            system = system.dictionary_decode()
+        rows = pa.array(np.arange(len(code), dtype=np.int64))
+        value = pc.utf8_slice_codeunits(code, 8)  # after "ICD10SE:"
+        icd = pc.and_(pc.equal(system, "ICD10SE"), pc.match_substring_regex(code, "^ICD10SE:" + _ICD10_PLAIN.pattern[1:]))
+        icd_values, icd_rows = value.filter(icd), rows.filter(icd)
+        dotted = pc.equal(pc.utf8_slice_codeunits(icd_values, 3, 4), ".")
+        undotted = pc.replace_substring(icd_values.filter(dotted), ".", "")
+        orpha = pc.and_(pc.equal(system, "ORPHA"), pc.match_substring_regex(code, "^ORPHA:[1-9][0-9]{0,5}$"))
+        found = _SpellingTable(
+            pa.concat_arrays([icd_values, undotted, pc.utf8_slice_codeunits(code.filter(orpha), 6)]),
+            pa.concat_arrays([icd_rows, icd_rows.filter(dotted), rows.filter(orpha)]))
+        rm.__dict__["_batch_spelling_table"] = found
+    return found
+
+
 def _spellings(rm: RareMap) -> dict[str, str]:
     """Registry spellings that resolve without parsing: an ICD-10-SE code as written in the
     releases (``Q87.4``) or without its dot (``Q874``), and a bare ORPHA number (``558``), each to
@@ -540,45 +642,41 @@ def _spellings(rm: RareMap) -> dict[str, str]:
     first pass."""
     found = rm.__dict__.get("_batch_spellings")
     if found is None:
-        found = {}
-        for code, system in zip(rm._concepts["code"], rm._concepts["system"]):
-            prefix, _, value = code.partition(":")
-            if system == "ICD10SE" and prefix == "ICD10SE" and _ICD10_PLAIN.match(value):
-                found[value] = code
-                if value[3:4] == ".":
-                    found[value[:3] + value[4:]] = code
-            elif system == "ORPHA" and prefix == "ORPHA" and value.isascii() and value.isdigit() and len(value) <= 6 \
-                    and not value.startswith("0"):
-                found[value] = code
-        rm.__dict__["_batch_spellings"] = found
+        table = _spelling_table(rm)
+        codes = rm.snapshot.table("concepts").column("code").take(table.concepts).to_pylist()
+        found = rm.__dict__["_batch_spellings"] = dict(zip(table.values.to_pylist(), codes))
     return found
 
 
-class _SpellingTable(NamedTuple):
-    values: pa.Array  # registry spellings (strings)
-    concepts: pa.Array  # the concepts-table row each spelling resolves to (int64)
+def _target_system(rm: RareMap, to: System | str | None) -> str | None:
+    """The canonical prefix of ``to``; names of no known system go to the crosswalker, which
+    accepts the prefixes the releases use (``OMIM``)."""
+    if to is None:
+        return None
+    try:
+        return system_named(to).value
+    except InvalidCodeError:
+        return rm.crosswalker.target_system(to)
 
 
-def _spelling_table(rm: RareMap) -> _SpellingTable:
-    """:func:`_spellings` as Arrow arrays, for ``index_in`` over a batch's distinct values."""
-    found = rm.__dict__.get("_batch_spelling_table")
-    if found is None:
-        spellings = _spellings(rm)
-        index = rm._index
-        found = _SpellingTable(pa.array(list(spellings), pa.string()),
-                               pa.array([index[c] for c in spellings.values()], pa.int64()))
-        rm.__dict__["_batch_spelling_table"] = found
-    return found
+_ANSWERS_SCHEMA = pa.schema([("code", pa.string()), ("status", pa.string()), ("resolved", pa.string()),
+                             ("targets", pa.list_(pa.string())), ("labels", pa.list_(pa.string())),
+                             ("relations", pa.list_(pa.string())), ("bases", pa.list_(pa.string())),
+                             ("umi_flag", pa.bool_()), ("error", pa.string())])
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """Checksum of raremap's Python sources (the rules every answer comes from)."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for f in sorted(package.rglob("*.py")):
+        digest.update(f"{f.relative_to(package).as_posix()}\0".encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
 
 
 _ICD10_PLAIN = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?$")
-
-
-def _interned(texts: list[str | None]) -> tuple[pa.Array, pa.Array]:
-    """(distinct values in order of first appearance, index of each text; null for None)."""
-    seen: dict[str, int] = {}
-    ids = [None if t is None else seen.setdefault(t, len(seen)) for t in texts]
-    return pa.array(list(seen), pa.string()), pa.array(ids, pa.int32())
 
 
 def _label(rm: RareMap, code: str) -> str | None:
