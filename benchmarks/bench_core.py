@@ -1,17 +1,26 @@
-"""Build, load and concept() figures for the Orphanet releases and for everything in ../shared/data.
+"""Start-up, build, load and concept() figures for the bundled sample and ../shared/data.
 
-    python benchmarks/bench_core.py [--shared PATH]
+    python benchmarks/bench_core.py [--shared PATH] [--baseline-src /work/main/src] [--cold-only]
 
-Prints: build time per source group (fresh snapshot), snapshot load time (cold process-level
-open + index, median of 5), concept() latency cold (first call per code) and warm (cached).
+Prints first the cold-process figures: fresh Python processes (median of --runs, at least 5)
+doing ``import raremap``; ``raremap.load(releases=...)`` of the cached snapshot; the first
+``rm.lookup()``; and the one-shot command ``raremap lookup "..."`` — for the bundled sample and
+for ../shared/data. ``--baseline-src`` runs the same processes with another source tree first on
+``sys.path`` (e.g. main before a change), paired in the same run. The import share comes from
+``python -X importtime``: pyarrow (+ numpy, which it imports), rapidfuzz and raremap's own modules.
+Then: build time per source group (fresh snapshot), snapshot load time (in-process open + index,
+median of 5), concept() latency cold (first call per code) and warm (cached).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -67,10 +76,84 @@ def bench(label: str, releases: Path, tmp: Path) -> None:
           f"{first*1000:>8.1f} ms {cold*1e6:>9.1f} µs {warm*1e6:>8.2f} µs {alt*1e6:>9.1f} µs")
 
 
+_COLD = """
+import time
+t0 = time.perf_counter()
+import raremap
+t1 = time.perf_counter()
+rm = raremap.load(releases={releases!r})
+t2 = time.perf_counter()
+rm.lookup("marfans syndrom")
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2, t3 - t0)
+"""
+_CLI = "import sys; from raremap.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def _env(src: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def cold(label: str, releases: Path | None, runs: int, src: Path | None) -> None:
+    """Fresh processes: import, load of the cached snapshot, first lookup; and the one-shot CLI."""
+    env = _env(src)
+    code = _COLD.format(releases=str(releases) if releases else None)
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)  # builds/caches once
+    figures = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+        figures.append([float(x) for x in out.stdout.split()])
+    imp, load, first, total = (statistics.median(col) for col in zip(*figures))
+    argv = [sys.executable, "-c", _CLI, "lookup", "marfans syndrom"] + (["--releases", str(releases)] if releases else [])
+    subprocess.run(argv, env=env, check=True, capture_output=True)
+    cli = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(argv, env=env, check=True, capture_output=True)
+        cli.append(time.perf_counter() - t0)
+    # the import share: python -X importtime of the same process
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env, check=True, capture_output=True,
+                         text=True).stderr
+    share = {name: 0.0 for name in ("pyarrow", "numpy", "rapidfuzz", "pandas", "networkx", "openpyxl", "defusedxml")}
+    total_import = 0.0
+    for line in out.splitlines():
+        if not line.startswith("import time:") or line.count("|") != 2:
+            continue
+        _, cumulative, name = line.split("|")
+        if not cumulative.strip().isdigit():
+            continue
+        if len(name) - len(name.lstrip()) == 1:  # a top-level import of the process
+            total_import += int(cumulative) / 1e6
+        if name.strip() in share:  # each package appears once, where it is first imported
+            share[name.strip()] += int(cumulative) / 1e6
+    shares = f"all imports {total_import * 1000:.0f} ms, of which " + ", ".join(
+        f"{k} {v * 1000:.0f} ms" for k, v in share.items() if v) + " (pyarrow includes numpy)"
+    print(f"  {label:46s} import {imp * 1000:6.0f} ms  load {load * 1000:6.0f} ms  first lookup {first * 1000:5.0f} ms"
+          f"  total {total * 1000:6.0f} ms | CLI one-shot lookup {statistics.median(cli) * 1000:6.0f} ms"
+          f"  (median of {runs}; -X importtime: {shares})", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=HERE.parents[1] / "shared" / "data")
+    parser.add_argument("--runs", type=int, default=7, help="fresh processes per cold-process figure (at least 5)")
+    parser.add_argument("--baseline-src", type=Path, help="another source tree (e.g. main's src) to pair with")
+    parser.add_argument("--cold-only", action="store_true", help="only the cold-process figures")
     args = parser.parse_args()
+    runs = max(5, args.runs)
+    print("cold process (fresh python processes; the machine is shared, figures are noisy — compare within a pair):")
+    for label, releases in [("bundled sample", None), ("../shared/data", args.shared if args.shared.is_dir() else None)]:
+        if label != "bundled sample" and releases is None:
+            print(f"  ({args.shared} not found)")
+            continue
+        if args.baseline_src is not None:
+            cold(f"{label}, baseline {args.baseline_src}", releases, runs, args.baseline_src)
+        cold(f"{label}, this tree", releases, runs, None)
+    if args.cold_only:
+        return
     print(f"{'releases':<34} {'concepts':>8} {'build':>11} {'load':>12} {'1st call':>11} "
           f"{'concept()':>12} {'cached':>11} {'other spelling':>12}")
     print("concept(): first call per code (not cached); cached: the same code again; "

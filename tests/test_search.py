@@ -504,3 +504,24 @@ def test_rare_word_outweighs_common_word_across_languages(make_map):
                    icd10se("ICD10SE:E75.2F", "Fabry-Andersons sjukdom")])
     assert rm.lookup("Gaucher disease")[0].code == "ICD10SE:E75.2A"
     assert rm.lookup("Fabrys sjukdom")[0].code == "ICD10SE:E75.2F"
+
+
+def test_lookup_many_answers_as_lookup_on_every_core(shared_map):
+    import random
+
+    from raremap.errors import UsageError
+
+    rng = random.Random(14)
+    labels = [c for c in shared_map._concepts["label"] if c][::40][:700]
+    typed = [t[:-2] + t[-1:] if len(t) > 8 else t for t in labels[:300]]  # a letter dropped
+    queries = labels + typed + ["marfans syndrom", "CF", "", "tuberos skleros"] * 50
+    rng.shuffle(queries)
+    many = shared_map.lookup_many(queries, workers=2)
+    assert len(many) == len(queries)
+    assert many == [shared_map.lookup(q) for q in queries]
+    assert shared_map.lookup_many(queries[:20], system="ICD10SE", limit=3) == [
+        shared_map.lookup(q, system="ICD10SE", limit=3) for q in queries[:20]]
+    with pytest.raises(UsageError):
+        shared_map.lookup_many(["marfan", 558])
+    with pytest.raises(UsageError):
+        shared_map.lookup_many(["marfan"], workers=0)

@@ -17,16 +17,18 @@ from .errors import (InvalidCodeError, NoReleasesError, RaremapError, ReleaseFor
 from .loader import build, load
 from .model import (Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, SourceFile,
                     Status, Term, TermKind)
-from .services.diff import Change, diff
 from .services.rare_map import RareMap
-from .services.umi import UmiAssessment
 
 if _typing.TYPE_CHECKING:
     from .fetch import FetchError
+    from .services.diff import Change, diff
+    from .services.umi import UmiAssessment
     from .services.batch import BatchMapper, MissingColumnError
 
-# imported on first use: ``import raremap`` stays light for callers that never batch-map or fetch
-_LAZY = {"BatchMapper": ".services.batch", "MissingColumnError": ".services.batch", "FetchError": ".fetch"}
+# imported on first use: ``import raremap`` stays light for callers that never batch-map, diff,
+# assess UMI or fetch
+_LAZY = {"BatchMapper": ".services.batch", "MissingColumnError": ".services.batch", "FetchError": ".fetch",
+         "Change": ".services.diff", "diff": ".services.diff", "UmiAssessment": ".services.umi"}
 
 
 def __getattr__(name: str) -> _typing.Any:

@@ -9,16 +9,19 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import snapshot as snap
 from .errors import NoReleasesError, SnapshotError, UsageError
-from .indexes import LAYOUT_VERSION, build_indexes
-from .snapshot.compile import compile_inputs
 from .services.rare_map import RareMap
-from .sources import discover
-from .sources.base import BuildReport, ReleaseReader, sha256_file
 
-Inputs = list[tuple[ReleaseReader, tuple[Path, ...]]]
+if TYPE_CHECKING:
+    from .sources.base import BuildReport, ReleaseReader
+
+# The readers, the compiler and the index builders are imported when a snapshot is built, not
+# when a cached one is loaded (start-up: openpyxl, defusedxml, rapidfuzz and pyarrow.compute).
+
+Inputs = list[tuple["ReleaseReader", tuple[Path, ...]]]
 
 __all__ = ["build", "cache_dir", "load", "sample_dir"]
 
@@ -60,21 +63,36 @@ def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.Path
         return RareMap(snap.read(_snapshot_dir(Path(snapshot)), verify_checksums=verify))
     root = Path(releases) if releases is not None else sample_dir()
     bundled = releases is None
+    dest = Path(cache) if cache is not None else cache_dir()
+    listing = _listing(root, lexical) if root.is_dir() else None
+    if not rebuild and listing is not None:
+        known = _known_key(dest, listing)
+        if known is not None and (dest / known / snap.MANIFEST).exists():
+            try:
+                return RareMap(snap.read(dest / known, verify_checksums=verify))
+            except SnapshotError:
+                pass  # stale or damaged cache entry: found again (and rebuilt) below
+    from .sources.base import BuildReport
+
     report = BuildReport()
     inputs = _discover(root, report)
     key = _key(root, inputs, lexical=lexical)
-    dest = Path(cache) if cache is not None else cache_dir()
     target = dest / key
     if not rebuild and (target / snap.MANIFEST).exists():
         try:
-            return RareMap(snap.read(target, verify_checksums=verify))
+            rm = RareMap(snap.read(target, verify_checksums=verify))
         except SnapshotError as err:
             if progress:
                 progress(f"cached snapshot failed its check, rebuilding: {err}")
             # stale or damaged cache entry: rebuilt below, never answered from
+        else:
+            _remember_key(dest, listing, key)
+            return rm
     _build(root, target, inputs=inputs, key=key, bundled_sample=bundled, progress=progress, report=report,
            lexical=lexical)
-    return RareMap(snap.read(target))
+    rm = RareMap(snap.read(target))
+    _remember_key(dest, listing, key)
+    return rm
 
 
 def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inputs: Inputs | None = None,
@@ -86,6 +104,8 @@ def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inp
     ``dest`` may be new, an empty directory or an earlier snapshot (replaced); anything else
     raises :class:`UsageError` rather than being replaced.
     """
+    from .sources.base import BuildReport
+
     root = Path(releases)
     report = report if report is not None else BuildReport()
     inputs = inputs if inputs is not None else _discover(root, report)
@@ -96,6 +116,9 @@ def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inp
 
 def _build(root: Path, dest: Path, *, inputs: Inputs, key: str, bundled_sample: bool,
            progress: Callable[[str], None] | None, report: BuildReport, lexical: bool = True) -> Path:
+    from .indexes import build_indexes
+    from .snapshot.compile import compile_inputs
+
     compiled = compile_inputs(inputs, root, bundled_sample=bundled_sample, progress=progress, report=report)
     if progress:
         progress(f"merged: {len(compiled.concepts):,} concepts, {len(compiled.mappings):,} mappings; building the search index")
@@ -112,6 +135,8 @@ def _discover(root: Path, report: BuildReport) -> Inputs:
         raise NoReleasesError(root, "no such releases directory")
     if not root.is_dir():
         raise NoReleasesError(root, "not a directory (give the folder that holds the release files)")
+    from .sources import discover
+
     inputs = discover(root, report=report)
     if not inputs:
         raise NoReleasesError(root, "no release files recognised (Orphadata XML, ORDO OWL, ICD-10-SE, "
@@ -157,6 +182,8 @@ def _builder_digest() -> str:
 
 def _key(root: Path, inputs: Inputs, *, lexical: bool = True) -> str:
     from . import __version__
+    from .indexes import LAYOUT_VERSION
+    from .sources.base import sha256_file
 
     digest = hashlib.sha256()
     digest.update(json.dumps([snap.FORMAT_VERSION, LAYOUT_VERSION, __version__, _builder_digest()]).encode())
@@ -166,3 +193,50 @@ def _key(root: Path, inputs: Inputs, *, lexical: bool = True) -> str:
         for f in files:
             digest.update(f"{reader.name}\0{f.relative_to(root).as_posix()}\0{sha256_file(f)}\n".encode())
     return digest.hexdigest()[:24]
+
+
+def _listing(root: Path, lexical: bool) -> str:
+    """A fingerprint of everything that decides a releases directory's snapshot key: the path,
+    name, size and modification time of every file under it (as :func:`discover` walks it), the
+    build options and the code that builds snapshots."""
+    from . import __version__
+
+    digest = hashlib.sha256()
+    digest.update(json.dumps([str(root.resolve()), snap.FORMAT_VERSION, __version__, _builder_digest(), lexical]).encode())
+    for folder, dirs, names in sorted(os.walk(root, followlinks=True)):
+        dirs.sort()
+        rel = Path(folder).relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            try:
+                st = os.stat(Path(folder) / name)
+            except OSError:
+                continue
+            digest.update(f"{(rel / name).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def _known_key(dest: Path, listing: str) -> str | None:
+    """The key of the cached snapshot built earlier from a directory with this fingerprint (its
+    marker file says so): a cached load then neither imports the readers nor checksums the
+    release files again."""
+    marker = f".listed-{listing}"
+    try:
+        for entry in os.scandir(dest):
+            if entry.is_dir() and os.path.exists(os.path.join(entry.path, marker)):
+                return entry.name
+    except OSError:
+        return None
+    return None
+
+
+def _remember_key(dest: Path, listing: str | None, key: str) -> None:
+    if listing is None:
+        return
+    try:
+        (dest / key / f".listed-{listing}").touch()
+    except OSError:
+        pass  # a read-only cache: the key is computed again next time

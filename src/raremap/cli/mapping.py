@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..errors import UsageError
 from ..model import Mapping
@@ -227,6 +226,8 @@ def _batch(args: argparse.Namespace) -> int:
                        encoding=args.encoding, delimiter=args.delimiter, system=args.system, explode=not args.list, limit=args.limit, umi=not args.no_umi,
                        **_options(args))
     statuses: Counter[str] = Counter()  # output rows by status
+
+    import pyarrow.compute as pc  # only the batch command counts statuses (start-up of the others)
 
     def counted(reader: pa.RecordBatchReader):
         for batch in reader:

@@ -187,6 +187,16 @@ class RareMap:
         _check_limit(limit)
         return lookup_diseases(self, text, system, lang, limit)
 
+    def lookup_many(self, queries: Iterable[str], system: SystemArg = None, lang: str | Iterable[str] | None = None,
+                    limit: int = 10, *, include_inactive: bool = False, workers: int | None = None) -> list[list[Match]]:
+        """:meth:`lookup` of every query (a registry's free-text diagnosis column), in order;
+        each distinct query is looked up once, on ``workers`` processes (default: every core)."""
+        from .bulk_lookup import lookup_many
+
+        _check_limit(limit)
+        options = {"system": system, "lang": lang, "limit": limit, "include_inactive": include_inactive}
+        return lookup_many(self, queries, options, workers)
+
     def complete(self, prefix: str, system: SystemArg = None, lang: str | Iterable[str] | None = None,
                  limit: int = 10, *, include_inactive: bool = False) -> list[Match]:
         """Completions for a diagnosis name being typed (autocomplete), best first."""

@@ -87,7 +87,7 @@ class _Strings:
     and binary search when the column is sorted."""
 
     def __init__(self, column: pa.ChunkedArray) -> None:
-        arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        arr = _single(column)
         self._n = len(arr)
         _, offsets, data = arr.buffers()
         width = 8 if pa.types.is_large_string(arr.type) else 4
@@ -140,6 +140,8 @@ class _Strings:
 
 def _single(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     if isinstance(column, pa.ChunkedArray):
+        if column.num_chunks == 0:  # an empty table (combine_chunks would import pandas: ~0.4 s)
+            return pa.array([], column.type)
         return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     return column
 

@@ -33,15 +33,17 @@ import time
 from collections.abc import Mapping as MappingType
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from .compile import Compiled
 from ..debris import clean_stale, temporary_name
 from ..errors import SnapshotError
 from ..model import Release, SourceFile
+
+if TYPE_CHECKING:
+    from .compile import Compiled
 
 FORMAT_VERSION = 2  # 2: the manifest records size, schema and SHA-256 of every table file
 MANIFEST = "manifest.json"
