@@ -15,7 +15,9 @@ release's statement:
 Lookup borrows the Swedish names: :func:`borrowed_terms` gives each ORPHA concept the part of
 a bridged title that names it ("Gauchers sjukdom" from E75.2A, "Cystisk fibros" from E84.0 …
 "Cystisk fibros med lungmanifestationer") as a Swedish synonym whose source is the ICD-10-SE
-code, and the Swedish descriptions of a SNOMED CT concept a release maps exactly to it.
+code — and, when that is only part of the title, the whole title of the subdivision as a weak
+(``grouped``) term, ranked after every name starting with the query — and the Swedish
+descriptions of a SNOMED CT concept a release maps exactly to it.
 
 The pairs are stored as the snapshot table ``lexical_mappings`` (never among the stated
 mappings), sorted by ICD-10-SE code then best score; ``steps`` holds rows of the ``mappings``
@@ -33,7 +35,7 @@ from ..codes import icd10_key
 from ..model import Concept, Mapping, Relation, TermKind
 from ..snapshot.compile import Compiled
 from ..sources.base import BuildReport
-from .search_index import SYNONYM, IndexTerm, is_acronym
+from .search_index import GROUPED, SYNONYM, IndexTerm, is_acronym
 from .swedish import match_names
 
 __all__ = ["Bridge", "TABLE", "borrowed_terms", "bridges_table", "chapter_of", "derive_bridges", "report_bridges"]
@@ -168,6 +170,8 @@ def borrowed_terms(compiled: Compiled, bridges: Sequence[Bridge]) -> Iterable[In
         row = rows.get(b.target)
         if row is not None:
             yield IndexTerm(row, b.title_part, "sv", SYNONYM, "ORPHA", active[b.target], source=b.source)
+            if b.title_part != b.title:  # a subdivision's whole title: weak, ranked as a grouped term
+                yield IndexTerm(row, b.title, "sv", GROUPED, "ORPHA", active[b.target], source=b.source)
     concepts = compiled.concepts
     for m in compiled.mappings:
         if m.relation is not Relation.EXACT:
