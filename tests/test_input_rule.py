@@ -80,12 +80,12 @@ def test_an_integer_is_read_as_its_digits(sample_map) -> None:
     ("marfans syndrom", OK), ("", OK), ("   ", OK), ("ORPHA:abc", OK), ("x" * 5000, OK),
     (None, USAGE), (558, USAGE), (b"marfan", USAGE), (["marfan"], USAGE),
 ])
-@pytest.mark.parametrize("function", ["lookup", "complete"])
+@pytest.mark.parametrize("function", ["lookup", "complete", "lookup_diseases"])
 def test_lookup_takes_text(sample_map, function: str, value: object, outcome: object) -> None:
     if outcome is OK:
         assert isinstance(getattr(sample_map, function)(value), list)  # no match is [], never an error
     else:
-        with pytest.raises(UsageError, match=f"{function} text must be a string"):
+        with pytest.raises(UsageError, match=f"{function.removesuffix('_diseases')} text must be a string"):
             getattr(sample_map, function)(value)
     with pytest.raises(UsageError):
         getattr(sample_map, function)("marfan", limit=-1)

@@ -185,6 +185,7 @@ class RareMap:
         from .disease_groups import lookup_diseases
 
         _check_limit(limit)
+        _check_text(text, "lookup")
         return lookup_diseases(self, text, system, lang, limit)
 
     def lookup_many(self, queries: Iterable[str], system: SystemArg = None, lang: str | Iterable[str] | None = None,
