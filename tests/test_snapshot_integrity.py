@@ -165,3 +165,17 @@ def test_verify_command_reports_every_file(built: Path, capsys: pytest.CaptureFi
     for name in _tables(built):
         assert f"ok  {name}" in out
     assert "every SHA-256 matches" in out
+
+
+def test_verify_command_rebuilds_a_damaged_cached_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("RAREMAP_CACHE", str(tmp_path / "cache"))
+    assert main(["verify"]) == 0
+    cached = raremap.load().snapshot.path
+    _flip(cached / "labels.arrow")  # same size: opening does not see it, verify does
+    capsys.readouterr()
+    assert main(["verify"]) == 0
+    captured = capsys.readouterr()
+    assert "failed its check, rebuilding" in captured.err and "labels.arrow" in captured.err
+    assert "every SHA-256 matches" in captured.out
+    assert snapshot.verify(cached)
