@@ -329,8 +329,12 @@ def sniff_xml_root(path: Path, limit: int = 4096) -> str | None:
             head = fh.read(limit)
     except (OSError, EOFError, zlib.error):
         return None
-    m = re.search(rb"<([A-Za-z_][\w.:-]*)[\s/>]", re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", b"", head, flags=re.S))
-    return m.group(1).decode("ascii", "replace") if m else None
+    body = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", b"", head, flags=re.S)
+    start = body.find(b"<")
+    m = re.compile(rb"<([A-Za-z_][\w.:-]*)([\s\S]?)").match(body, start) if start >= 0 else None
+    if m is None or m.group(2) not in (b"", b" ", b"\t", b"\r", b"\n", b"/", b">"):
+        return None  # no element, or the first one is damaged (its name runs into a stray byte): unknown
+    return m.group(1).decode("ascii", "replace")
 
 
 def text(elem: Element | None, path: str = "") -> str:
