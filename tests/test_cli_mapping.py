@@ -33,6 +33,21 @@ def test_umi(capsys) -> None:
     assert data["specific_icd10"] is True and data["recommended"][0] == "ICD10SE:Q87.4"
 
 
+def test_umi_by_name(capsys) -> None:
+    # a non-code argument is a diagnosis name: resolved through the grouped lookup, and said so
+    assert main(["umi", "marfans syndrom"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith('"marfans syndrom" tolkas som ORPHA:558')
+    assert "egen ICD-10-kod: ja" in out
+    assert main(["umi", "marfans syndrom", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["code"] == "ORPHA:558" and data["name"] == "marfans syndrom" and data["resolved"]["code"] == "ORPHA:558"
+    assert main(["umi", "Q87.4"]) == 0  # a code is still a code
+    assert capsys.readouterr().out.startswith("ICD10SE:Q87.4")
+    assert main(["umi", "xyzzq blarg"]) == 2
+    assert "matches the name 'xyzzq blarg'" in capsys.readouterr().err
+
+
 def test_batch_and_exports(tmp_path, capsys) -> None:
     src = tmp_path / "registry.csv"
     src.write_text("pnr_hash,diagnos\na1,Q87.8\na2,Q874\na3,\na4,nonsense\n")

@@ -524,3 +524,24 @@ def test_shared_titles_that_name_the_disease_are_recognised(shared_map) -> None:
     rows = {r["orpha"]: r for r in shared_map.umi_table().to_pylist()}
     assert rows["ORPHA:166024"]["icd10_relation"] == ["narrower/attributed"]  # product1, not the older MasterFile
     assert rows["ORPHA:166024"]["specific_icd10"] is False
+
+
+@pytest.mark.parametrize("name, orpha", [("marfans syndrom", "ORPHA:558"), ("cystisk fibros", "ORPHA:586"),
+                                         ("gauchers sjukdom", "ORPHA:355"), ("wilsons sjukdom", "ORPHA:905"),
+                                         ("tuberos skleros", "ORPHA:805"), ("duchennes muskeldystrofi", "ORPHA:98896")])
+def test_shared_umi_by_name(shared_map, name, orpha) -> None:
+    a = shared_map.umi_by_name(name)
+    assert a.code == orpha and a.name == name and a.resolved is not None and a.resolved.code == orpha
+    assert a.reason["sv"].startswith(f"”{name}” tolkas som ") and f"({orpha})" in a.reason["sv"].split(".")[0]
+    assert a.reason["en"].startswith(f"“{name}” is read as ")
+    plain = shared_map.umi(orpha)
+    assert (a.specific_icd10, a.needs_attention, a.recommended) == (plain.specific_icd10, plain.needs_attention,
+                                                                    plain.recommended)
+
+
+def test_umi_by_name_without_a_match(rm) -> None:
+    from raremap import NoMatchError, UnknownCodeError
+
+    with pytest.raises(NoMatchError) as err:
+        rm.umi_by_name("xyzzq blarg")
+    assert isinstance(err.value, UnknownCodeError) and "xyzzq blarg" in str(err.value)

@@ -12,8 +12,8 @@ import importlib as _importlib
 import typing as _typing
 
 from .codes import Code, System
-from .errors import (InvalidCodeError, NoReleasesError, RaremapError, ReleaseFormatError, SnapshotError,
-                     UnknownCodeError, UsageError)
+from .errors import (InvalidCodeError, NoMatchError, NoReleasesError, RaremapError, ReleaseFormatError,
+                     SnapshotError, UnknownCodeError, UsageError)
 from .loader import build, load
 from .model import (Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, SourceFile,
                     Status, Term, TermKind)
@@ -59,6 +59,7 @@ __all__ = [
     "Relation",
     "Release",
     "ReleaseFormatError",
+    "NoMatchError",
     "Replacement",
     "SnapshotError",
     "SourceFile",

@@ -27,6 +27,15 @@ class UnknownCodeError(RaremapError, KeyError):
         return str(self.args[0])
 
 
+class NoMatchError(UnknownCodeError):
+    """No disease or code of the loaded releases matches a name (:meth:`RareMap.umi_by_name`);
+    ``text`` is the name (also ``code``, so a handler of unknown codes answers it too)."""
+
+    def __init__(self, text: str) -> None:
+        self.code = self.text = text
+        Exception.__init__(self, f"no disease or code of the loaded releases matches the name {text!r}")
+
+
 class ReleaseFormatError(RaremapError):
     """A release file does not follow its format; names the file and the position."""
 

@@ -20,7 +20,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..errors import UsageError
+from .. import codes
+from ..errors import InvalidCodeError, UsageError
 from ..model import Mapping
 
 
@@ -48,9 +49,12 @@ def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
                        description="Does the diagnosis have its own ICD code, and what should the attention "
                                    "information (uppmärksamhetsinformation) record? For an ICD code: the rare "
                                    "diseases it covers.",
-                       epilog="examples:\n  raremap umi ORPHA:166024\n  raremap umi ICD10SE:Q87.8 --lang en --json",
+                       epilog="examples:\n  raremap umi ORPHA:166024\n  raremap umi ICD10SE:Q87.8 --lang en --json\n"
+                              "  raremap umi \"marfans syndrom\"",
                        formatter_class=raw)
-    u.add_argument("code", help="an ORPHA, ICD or SNOMED CT code in any spelling")
+    u.add_argument("code", metavar="CODE_OR_NAME",
+                   help="an ORPHA, ICD or SNOMED CT code in any spelling, or a diagnosis name "
+                        "(\"marfans syndrom\": resolved to the best-matching disease, which is printed first)")
     u.add_argument("--lang", choices=("sv", "en"), default="sv", help="language of the text output (default: sv)")
     source_args(u)
     u.set_defaults(run=_umi)
@@ -185,10 +189,19 @@ def _map(args: argparse.Namespace) -> int:
 def _umi(args: argparse.Namespace) -> int:
     cli = _cli()
     rm = cli._load(args)
-    a = rm.umi(args.code)
+    try:
+        codes.candidates(args.code)
+    except InvalidCodeError:  # not a code: a diagnosis name, resolved through the grouped lookup
+        a = rm.umi_by_name(args.code)
+    else:
+        a = rm.umi(args.code)
     if args.json:
         data = {k: getattr(a, k) for k in ("code", "label", "query", "specific_icd10", "specific_icd11",
-                                            "needs_attention", "recommended", "reason", "specific_to")}
+                                            "needs_attention", "recommended", "reason", "specific_to", "name")}
+        if a.resolved is not None:
+            data["resolved"] = {"code": a.resolved.code, "label": a.resolved.label,
+                                "matched_term": a.resolved.matched_term, "matched_code": a.resolved.matched_code,
+                                "score": a.resolved.score}
         for k in ("icd10", "icd10se", "icd11", "snomed", "covers"):
             data[k] = [_mapping_json(m) for m in getattr(a, k)]
         data["rare_diseases"] = a.rare_diseases
@@ -200,6 +213,10 @@ def _umi(args: argparse.Namespace) -> int:
                     "ICD-11", "SNOMED CT", "sällsynta sjukdomar"),
              "en": ("own ICD-10 code", "own ICD-11 code", "needs attention coding", "recommended", "ICD-10-SE",
                     "ICD-11", "SNOMED CT", "rare diseases")}[args.lang]
+    if a.resolved is not None:
+        read = "tolkas som" if args.lang == "sv" else "read as"
+        print(f"\"{a.name}\" {read} {a.resolved.code} {a.resolved.label}  "
+              f"({'träff' if args.lang == 'sv' else 'matched'}: \"{a.resolved.matched_term}\")")
     print(f"{a.code}{_label(rm, a.code)}" + (f"  (asked: {a.query})" if a.query != a.code else ""))
     print(f"  {words[0]}: {yes_no[a.specific_icd10]}   {words[1]}: {yes_no[a.specific_icd11]}   "
           f"{words[2]}: {yes_no[a.needs_attention]}")

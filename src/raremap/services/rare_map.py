@@ -412,6 +412,13 @@ class RareMap:
         """Does the diagnosis have its own ICD code, and what should UMI carry (see :mod:`raremap.services.umi`)."""
         return self.umi_assessor.assess(code_text(code))
 
+    def umi_by_name(self, text: str, *, lang: str | None = None) -> UmiAssessment:
+        """UMI for a diagnosis name ("marfans syndrom"): the best disease :meth:`lookup_diseases`
+        finds, assessed as :meth:`umi` assesses its code; ``name``/``resolved`` and the start of
+        the reason say which disease the name was read as. Raises :class:`NoMatchError` when no
+        name matches."""
+        return self.umi_assessor.assess_name(text, lang=lang)
+
     def umi_table(self, kinds: tuple[str, ...] | None = ("disorder", "subtype")) -> pa.Table:
         """Every active ORPHA disorder and subtype with its UMI flags, one row each (groups of
         disorders and inactive codes left out; ``kinds=None`` includes groups)."""

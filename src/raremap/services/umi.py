@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from .crosswalk import EDITION, HIERARCHY, INVERSE, STATED, system_of
-from ..errors import UnknownCodeError
-from ..model import IcdRelation, Mapping, Relation, Status
+from ..errors import NoMatchError, UnknownCodeError
+from ..model import DiseaseMatch, IcdRelation, Mapping, Relation, Status
 
 if TYPE_CHECKING:
     from .rare_map import RareMap
@@ -100,6 +100,8 @@ class UmiAssessment:
     reason: dict[str, str] = field(default_factory=dict)
     covers: tuple[Mapping, ...] = ()
     specific_to: tuple[str, ...] = ()
+    name: str = ""  # :meth:`RareMap.umi_by_name`: the name asked ...
+    resolved: DiseaseMatch | None = None  # ... and the disease it was resolved to (lookup_diseases' best)
 
     @property
     def rare_diseases(self) -> int:
@@ -188,6 +190,23 @@ class Assessor:
         if hit is None:
             hit = self._cache[source] = self._assess(source)
         return hit
+
+    def assess_name(self, text: str, *, lang: str | None = None) -> UmiAssessment:
+        """The UMI assessment of the disease a diagnosis name (Swedish or English, typos, any word
+        order) is resolved to: the best disease of :meth:`RareMap.lookup_diseases` (``lang``
+        restricts the names searched, as there), assessed as its code; ``name`` and ``resolved``
+        say what was asked and found, and the reason starts by saying which name it was read as.
+        Raises :class:`NoMatchError` when no name matches."""
+        found = self.rm.lookup_diseases(text, lang=lang, limit=1)
+        if not found:
+            raise NoMatchError(text)
+        d = found[0]
+        a = self.assess(d.code)
+        named = f"{d.label} ({d.code})" if d.label else d.code
+        where = d.matched_code if d.matched_code and d.matched_code != d.code else d.matched_source
+        en = f"“{text}” is read as {named} (matched: “{d.matched_term}”{f', {where}' if where else ''})."
+        sv = f"”{text}” tolkas som {named} (träff: ”{d.matched_term}”{f', {where}' if where else ''})."
+        return replace(a, name=text, resolved=d, reason={"sv": f"{sv} {a.reason['sv']}", "en": f"{en} {a.reason['en']}"})
 
     def needs_attention(self, code: str, covers: list[Mapping] | None = None) -> bool:
         """``assess(code).needs_attention`` without building the assessment (for batch mapping);
