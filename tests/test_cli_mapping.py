@@ -80,3 +80,11 @@ def test_batch_failures_are_reported_and_leave_no_output(tmp_path, capsys) -> No
     assert list(tmp_path.iterdir()) == [src]  # nothing half-written
     assert main(["batch", str(src), "--column", "diagnos", "--to", "ORPHA", "--encoding", "latin-1", "-q", "-o", str(out)]) == 0
     assert pq.read_table(out).column("namn").to_pylist()[0] == "Åsa"
+
+
+def test_what_reads_as_a_code() -> None:
+    from raremap.codes import looks_like_code
+
+    assert looks_like_code("ORPHA:abc") and looks_like_code("Q87.44") and looks_like_code("Orphanet_x")
+    assert not looks_like_code("marfans syndrom") and not looks_like_code("MPS I") and not looks_like_code("SMA")
+    assert not looks_like_code("typ 1-diabetes")

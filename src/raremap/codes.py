@@ -145,6 +145,18 @@ def _system(system: System | str) -> System:
     return found
 
 
+def looks_like_code(text: str) -> bool:
+    """True when ``text`` reads as a code, valid or not: it names a code system (``ORPHA:abc``,
+    ``Orphanet_x``), or is one word holding a digit (``Q87.44``). A diagnosis name ("marfans
+    syndrom", "MPS I", "typ 1-diabetes") does not."""
+    raw = text.strip()
+    if not raw:
+        return True  # an empty code, not a name
+    if _split_prefix(raw)[0] is not None:
+        return True
+    return not any(ch.isspace() for ch in raw) and any(ch.isdigit() for ch in raw)
+
+
 def _split_prefix(raw: str) -> tuple[System | None, str]:
     iri = _ORDO_IRI.match(raw)
     if iri:

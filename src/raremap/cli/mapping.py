@@ -191,10 +191,11 @@ def _umi(args: argparse.Namespace) -> int:
     rm = cli._load(args)
     try:
         codes.candidates(args.code)
-    except InvalidCodeError:  # not a code: a diagnosis name, resolved through the grouped lookup
-        a = rm.umi_by_name(args.code)
-    else:
-        a = rm.umi(args.code)
+        is_code = True
+    except InvalidCodeError:
+        is_code = codes.looks_like_code(args.code)  # ORPHA:abc is a bad code, not a name
+    # not a code: a diagnosis name, resolved through the grouped lookup
+    a = rm.umi(args.code) if is_code else rm.umi_by_name(args.code)
     if args.json:
         data = {k: getattr(a, k) for k in ("code", "label", "query", "specific_icd10", "specific_icd11",
                                             "needs_attention", "recommended", "reason", "specific_to", "name")}
