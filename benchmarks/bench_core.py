@@ -4,7 +4,8 @@
 
 Prints first the cold-process figures: fresh Python processes (median of --runs, at least 5)
 doing ``import raremap``; ``raremap.load(releases=...)`` of the cached snapshot; the first
-``rm.lookup()``; and the one-shot command ``raremap lookup "..."`` — for the bundled sample and
+``rm.lookup()``; and the one-shot command ``raremap lookup "..."`` (grouped by disease, and
+``--flat``: one line per code, when the tree has it) — for the bundled sample and
 for ../shared/data. ``--baseline-src`` runs the same processes with another source tree first on
 ``sys.path`` (e.g. main before a change), paired in the same run. The import share comes from
 ``python -X importtime``: pyarrow (+ numpy, which it imports), rapidfuzz and raremap's own modules.
@@ -108,12 +109,9 @@ def cold(label: str, releases: Path | None, runs: int, src: Path | None) -> None
         figures.append([float(x) for x in out.stdout.split()])
     imp, load, first, total = (statistics.median(col) for col in zip(*figures))
     argv = [sys.executable, "-c", _CLI, "lookup", "marfans syndrom"] + (["--releases", str(releases)] if releases else [])
-    subprocess.run(argv, env=env, check=True, capture_output=True)
-    cli = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(argv, env=env, check=True, capture_output=True)
-        cli.append(time.perf_counter() - t0)
+    cli = _timed(argv, env, runs)
+    flat = _timed(argv + ["--flat"], env, runs) if "--flat" in subprocess.run(
+        [sys.executable, "-c", _CLI, "lookup", "--help"], env=env, capture_output=True, text=True).stdout else []
     # the import share: python -X importtime of the same process
     out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env, check=True, capture_output=True,
                          text=True).stderr
@@ -133,7 +131,18 @@ def cold(label: str, releases: Path | None, runs: int, src: Path | None) -> None
         f"{k} {v * 1000:.0f} ms" for k, v in share.items() if v) + " (pyarrow includes numpy)"
     print(f"  {label:46s} import {imp * 1000:6.0f} ms  load {load * 1000:6.0f} ms  first lookup {first * 1000:5.0f} ms"
           f"  total {total * 1000:6.0f} ms | CLI one-shot lookup {statistics.median(cli) * 1000:6.0f} ms"
+          f" (--flat {statistics.median(flat) * 1000 if flat else float('nan'):4.0f} ms)"
           f"  (median of {runs}; -X importtime: {shares})", flush=True)
+
+
+def _timed(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
+    subprocess.run(argv, env=env, check=True, capture_output=True)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(argv, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return times
 
 
 def main() -> None:

@@ -140,8 +140,8 @@ class _Strings:
 
 def _single(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     if isinstance(column, pa.ChunkedArray):
-        if column.num_chunks == 0:  # an empty table (combine_chunks would import pandas: ~0.4 s)
-            return pa.array([], column.type)
+        if column.num_chunks == 0:  # an empty table (combine_chunks and pa.array import pandas: ~0.4 s)
+            return pa.nulls(0, column.type)
         return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     return column
 
