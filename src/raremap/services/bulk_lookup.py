@@ -8,6 +8,7 @@ nothing is copied); elsewhere each worker opens the snapshot by path once.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Iterable
@@ -46,6 +47,7 @@ def lookup_many(rm: RareMap, queries: Iterable[str], options: dict[str, Any], wo
     if "fork" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("fork")
         _WORKER["rm"] = rm  # inherited by the forked workers
+        gc.freeze()  # a worker's garbage collection would touch (and so copy) every object it inherits
         initargs: tuple[Any, ...] = (None,)
     else:
         context = multiprocessing.get_context("spawn")
@@ -56,6 +58,7 @@ def lookup_many(rm: RareMap, queries: Iterable[str], options: dict[str, Any], wo
             answers = list(pool.map(_answer, chunks, [options] * len(chunks)))
     finally:
         _WORKER.pop("rm", None)
+        gc.unfreeze()
     found = {q: hits for chunk, hits in zip(chunks, answers) for q, hits in zip(chunk, hits)}
     return [found[q] for q in texts]
 
