@@ -181,7 +181,7 @@ class Mapping:
     steps: tuple[Mapping, ...] = ()  # the single mappings a derived mapping is composed of
     # Lexical evidence (basis "lexical", derived at build time, never a release's statement):
     score: float | None = None  # how closely the names agree (raremap.indexes.swedish: 0.8–1.0)
-    matched: tuple[str, str] = ()  # (ICD-10-SE title, ORPHA name or synonym) as the releases write them
+    matched: tuple[str, ...] = ()  # (ICD-10-SE title, ORPHA name or synonym) as the releases write them; () if not lexical
     # older statements of the same pair by the same publisher (an earlier release): this newer
     # statement decides the relation, the older ones are kept for provenance (not a second answer)
     superseded: tuple[Mapping, ...] = ()

@@ -79,7 +79,9 @@ LEXICON: dict[str, str] = {
     # connectives
     "och": "and", "und": "and", "et": "and", "med": "with", "mit": "with", "avec": "with",
     "utan": "without", "ohne": "without", "sans": "without",
-    # age of onset, extent
+    # age of onset, course, extent
+    "akut": "acute", "akuta": "acute", "subakut": "subacute", "subakuta": "subacute", "akute": "acute",
+    "subakute": "subacute", "aigue": "acute",
     "vuxen": "adult", "vuxna": "adult", "adulte": "adult", "barn": "childhood", "sen": "late", "tidig": "early",
     "ospecificerad": "unspecified", "ospecificerade": "unspecified", "uns": "unspecified", "nos": "unspecified",
     "nicht": "not", "ej": "not", "icke": "not",
@@ -112,6 +114,7 @@ _SPELLING = (("ph", "f"), ("th", "t"), ("ae", "e"), ("oe", "e"), ("ou", "o"), ("
 _ENDINGS = (("osi", "o"), ("ose", "o"), ("iti", "it"), ("ite", "it"), ("ikal", "ik"), ("isch", "ik"), ("ique", "ik"),
             ("isk", "ik"), ("iske", "ik"), ("ari", "ar"), ("ia", "i"), ("ie", "i"))
 _DOUBLE = re.compile(r"([a-z])\1+")
+_SKELETON_STOPWORDS: frozenset[str] = frozenset()  # the stopwords as spelt by _skeleton (filled below)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,10 @@ def _skeleton(word: str) -> str:
                     word = word[:-1]
         if word == before:
             break
+    if len(word) >= 5 and word[-1] == "s" and word[-2] != "s" and word.isalpha():
+        # lookup's tokens() would drop this -s as a genitive when the key is normalised again
+        # ("transverse" → "transvers"); written double it survives, so the key is a fixed point
+        word += "s"
     return word
 
 
@@ -155,8 +162,11 @@ def _key_once(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for tok in tokens(text):
         for word in _split_compound(tok) if tok not in LEXICON else [tok]:
-            word = _skeleton(LEXICON.get(word, word))
-            if word and word not in STOPWORDS:
+            word = LEXICON.get(word, word)
+            if word in STOPWORDS:
+                continue
+            word = _skeleton(word)
+            if word and word not in STOPWORDS and word not in _SKELETON_STOPWORDS:
                 out.append(word)
     return tuple(out)
 
@@ -175,6 +185,7 @@ def disease_key(text: str) -> tuple[str, ...]:
     return key
 
 
+_SKELETON_STOPWORDS = frozenset(_skeleton(w) for w in STOPWORDS) - {"a"}
 _DESCRIPTIVE_KEYS = frozenset(_skeleton(w) for w in DESCRIPTIVE)
 _OTHER_KEYS = frozenset(_skeleton(LEXICON.get(w, w)) for w in _OTHER)
 
