@@ -175,3 +175,17 @@ def test_grouped_lookup_never_raises_and_gives_each_disease_once(sample_map) -> 
         assert len(heads) == len(set(heads)) and len(heads) <= limit
 
     check()
+
+
+def test_spinal_muscular_atrophy_follows_the_data(shared_map) -> None:
+    """"Spinal muskelatrofi" names no ORPHA concept in any loaded release: ORPHA:70 is "Proximal
+    spinal muscular atrophy" (German "Proximale spinale Muskelatrophie"), linked to G12.0 and
+    G12.1, whose titles name a type and "other hereditary" SMA; G12.9 "Spinal muskelatrofi,
+    ospecificerad" is linked to no ORPHA code. So no bridge is derived, the grouped answers for
+    the ICD-10-SE codes stay their own, and ORPHA:70 is reached only by its German name, within
+    the first three ORPHA answers."""
+    assert shared_map.lexical_mappings("ORPHA:70") == []
+    assert shared_map.lexical_mappings("ICD10SE:G12.9") == []
+    first = shared_map.lookup_diseases("spinal muskelatrofi", limit=3)
+    assert first[0].code == "ICD10SE:G12.9" and not any(c.system == "ORPHA" for d in first for c in d.codes)
+    assert "ORPHA:70" in [m.code for m in shared_map.lookup("spinal muskelatrofi", system="ORPHA", limit=3)]
