@@ -65,6 +65,7 @@ class _Groups:
     def __init__(self, rm: RareMap) -> None:
         self.rm = rm
         self._names: dict[str, list[str]] = {}
+        self._members: dict[str, tuple[DiseaseCode, ...]] = {}
 
     # --- which disease a hit names ----------------------------------------------------------
 
@@ -134,6 +135,12 @@ class _Groups:
 
     def members(self, head: str) -> tuple[DiseaseCode, ...]:
         """The codes of the ORPHA disease ``head`` per system (see the module docstring)."""
+        known = self._members.get(head)
+        if known is None:
+            known = self._members[head] = self._find_members(head)
+        return known
+
+    def _find_members(self, head: str) -> tuple[DiseaseCode, ...]:
         found: dict[str, DiseaseCode] = {}
         for m in self.rm.crosswalk(head):
             system = m.target.split(":", 1)[0]
@@ -276,7 +283,9 @@ def lookup_diseases(rm: RareMap, text: str, system: SystemArg = None, lang: str 
                 hit.code, hit.system, hit.label, back.relation, back.basis,
                 back.provenance.release if back.provenance else "", score, back.via))
     # a group of its own (no ORPHA code) that another group already lists is that group's
-    listed = {c.code for head in order if head.startswith("ORPHA:") for c in groups.members(head)}
+    # (among the diseases that can be answered: the first ``limit`` ORPHA ones)
+    orpha_heads = [head for head in order if head.startswith("ORPHA:")][:limit]
+    listed = {c.code for head in orpha_heads for c in groups.members(head)}
     out: list[DiseaseMatch] = []
     for head in order:
         hit = first[head]
