@@ -179,3 +179,26 @@ def test_verify_command_rebuilds_a_damaged_cached_snapshot(tmp_path: Path, monke
     assert "failed its check, rebuilding" in captured.err and "labels.arrow" in captured.err
     assert "every SHA-256 matches" in captured.out
     assert snapshot.verify(cached)
+
+
+CORE = ("concepts", "labels", "terms", "attributes", "replacements", "edges", "mappings")
+
+
+@pytest.mark.parametrize("where", [0.2, 0.5, 0.8])
+def test_unverified_byte_flips_in_core_tables_never_raise_raw(built: Path, tmp_path: Path, where: float) -> None:
+    """Opened without checksums, a flipped table either still answers or raises SnapshotError when
+    the damage is met — never UnicodeDecodeError, IndexError, SystemError ... (a flip that keeps
+    the bytes valid can still change an answer: only raremap verify / load(verify=True) sees it)."""
+    from raremap.services.rare_map import RareMap
+
+    for name in CORE:
+        copy = tmp_path / f"{name}-{where}"
+        shutil.copytree(built, copy)
+        _flip(copy / f"{name}.arrow", where)
+        try:
+            rm = RareMap(snapshot.read(copy))
+            for code in rm.snapshot.table("concepts").column("code").to_pylist()[:300]:
+                rm.concept(code), rm.mappings(code), rm.parents(code)
+        except SnapshotError:
+            pass
+        shutil.rmtree(copy)

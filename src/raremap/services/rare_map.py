@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import codes
-from ..errors import InvalidCodeError, UnknownCodeError, UsageError
+from ..errors import InvalidCodeError, RaremapError, SnapshotError, UnknownCodeError, UsageError
 from ..model import (Concept, DiseaseMatch, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, Status, Term,
                     TermKind)
 from ..snapshot.store import Snapshot
@@ -35,7 +35,12 @@ class _Columns(dict[str, list[Any]]):
         self._table = table
 
     def __missing__(self, name: str) -> list[Any]:
-        col = self[name] = _pylist(self._table.column(name))
+        try:
+            col = self[name] = _pylist(self._table.column(name))
+        except (UnicodeDecodeError, SystemError, IndexError, KeyError, pa.ArrowException) as err:
+            # a table file damaged in a way its size and schema do not show (a flipped byte)
+            raise SnapshotError(f"snapshot column {name!r} cannot be read ({type(err).__name__}: {err}): the "
+                                "snapshot is damaged; check it with raremap verify and rebuild it") from None
         return col
 
     @property
@@ -111,7 +116,13 @@ class RareMap:
         canonical = self.resolve(code, system)
         concept = self._cache.get(canonical)
         if concept is None:
-            concept = self._build(self._index[canonical])
+            try:
+                concept = self._build(self._index[canonical])
+            except RaremapError:
+                raise
+            except (IndexError, ValueError, TypeError) as err:  # row pointers or values of a damaged table
+                raise SnapshotError(f"{self.snapshot.path}: the snapshot rows of {canonical} are damaged "
+                                    f"({type(err).__name__}: {err}); check it with raremap verify and rebuild it") from None
             self._cache[canonical] = concept
         if system is None:
             self._cache[code] = concept
