@@ -240,6 +240,16 @@ def test_translate_keeps_the_path_and_never_calls_derived_exact_equivalent(clien
             assert m["equivalence"] != "equivalent"
 
 
+def test_translate_lexical_pairs_only_on_request_and_never_equivalent(client) -> None:
+    p = get(client, "/ConceptMap/$translate", "Parameters", system=ICD10SE, code="Q87.8A", targetsystem=ORPHA)
+    assert all(m["mapping-basis"] != "lexical" for m in matches(p))
+    p = get(client, "/ConceptMap/$translate", "Parameters", system=ICD10SE, code="Q87.8A", targetsystem=ORPHA,
+            lexical="true")
+    lexical = [m for m in matches(p) if m["mapping-basis"] == "lexical"]
+    assert [(m["code"], m["equivalence"], m["mapping-relation"]) for m in lexical] == [("63", "relatedto", "unspecified")]
+    assert lexical[0]["lexical-score"] == 1.0 and " = " in lexical[0]["lexical-names"]
+
+
 def test_translate_errors(client) -> None:
     outcome(client, "/ConceptMap/$translate", 404, "code", system=ORPHA, code="99999")
     outcome(client, "/ConceptMap/$translate", 400, "code", system=ICD10, code="Q87.4A")
@@ -262,6 +272,17 @@ def test_umi_by_code(client) -> None:
 
 
 # --- the HTTP surface ----------------------------------------------------------------------
+
+def test_page_and_its_files_come_from_memory_only(client) -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert '<html lang="sv">' in r.text and "/static/app.js" in r.text
+    assert client.get("/static/app.js").headers["content-type"].startswith("text/javascript")
+    for path in ("/static/../app.py", "/static/%2e%2e%2fapp.py", "/static/index.html", "/static/README.md",
+                 "/static/..%2F..%2Fpyproject.toml"):
+        assert client.get(path).status_code == 404, path
+
 
 def test_unknown_paths_methods_and_large_bodies_are_operation_outcomes(client) -> None:
     outcome(client, "/Patient/1", 404)

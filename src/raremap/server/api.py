@@ -49,7 +49,7 @@ class JsonApi:
         return {"code": source, "to": to, "mappings": [asdict(m) for m in maps]}
 
     def umi(self, args: Args) -> Json:
-        """``rm.umi``: the fields of ``raremap umi --json``."""
+        """``rm.umi``: the fields of ``raremap umi --json``, plus ``labels`` of the codes it names."""
         code = self._code(args)
         try:
             a = self.rm.umi(code)
@@ -62,6 +62,9 @@ class JsonApi:
         for k in ("icd10", "icd10se", "icd11", "snomed", "covers"):
             data[k] = [asdict(m) for m in getattr(a, k)]
         data["rare_diseases"] = a.rare_diseases
+        mentioned = [a.code, a.query, *a.recommended, *a.specific_to,
+                     *(m.target for k in ("icd10", "icd10se", "icd11", "snomed", "covers") for m in getattr(a, k))]
+        data["labels"] = {c: label for c in dict.fromkeys(mentioned) if (label := self._label(c))}
         return data
 
     def concept(self, args: Args) -> Json:
@@ -80,6 +83,12 @@ class JsonApi:
     def releases(self) -> Json:
         """The loaded releases (``raremap releases --json`` without the snapshot path)."""
         return {"releases": [asdict(r) for r in self.rm.releases]}
+
+    def _label(self, code: str) -> str:
+        try:
+            return self.rm.concept(code).label
+        except (InvalidCodeError, UnknownCodeError):
+            return ""  # a mapped-only code (ICD-10-GM) has no concept
 
     def _code(self, args: Args) -> str:
         return args.text("code", limit=MAX_CODE, required=True) or ""

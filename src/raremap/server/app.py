@@ -1,4 +1,4 @@
-"""The ASGI application: FHIR R4 terminology operations, the JSON API, health.
+"""The ASGI application: FHIR R4 terminology operations, the JSON API, the lookup page, health.
 
 ``create_app(rm)`` returns a FastAPI application answering from one loaded :class:`RareMap`;
 mount it in your own service or run it with ``raremap serve``. Read-only: GET everywhere, POST
@@ -6,7 +6,7 @@ mount it in your own service or run it with ``raremap serve``. Read-only: GET ev
 (:data:`~raremap.server.params.MAX_TEXT` characters), ``count``, request bodies
 (:data:`~raremap.server.params.MAX_BODY` bytes) and time per request (``timeout`` seconds: 503
 after it). CORS is off unless ``cors_origins`` names origins. No path of a request reaches the
-filesystem.
+filesystem: the page's three files are read into memory when the application is created.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from importlib import resources
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -35,14 +36,20 @@ from .params import MAX_BODY, MAX_CODE, MAX_COUNT, MAX_OFFSET, MAX_TEXT, MAX_URI
 
 log = logging.getLogger("raremap.server")
 
+PAGE_FILES = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8",
+              "style.css": "text/css; charset=utf-8"}
+_PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
 _SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
 def create_app(rm: RareMap, *, cors_origins: Iterable[str] = (), timeout: float = 10.0) -> FastAPI:
     """The server's ASGI application over ``rm`` (see the module docstring for its limits)."""
     ops = Terminology(rm)
     api = JsonApi(rm)
+    page = {name: (resources.files(__package__) / "static" / name).read_bytes() for name in PAGE_FILES}
     app = FastAPI(title="raremap terminology service", version=__version__, docs_url=None, redoc_url=None,
                   description="FHIR R4 terminology operations (JSON) over the loaded releases of ORPHA, "
-                              "ICD-10-SE, ICD-10, ICD-11 MMS and SNOMED CT and a JSON API. Read-only.")
+                              "ICD-10-SE, ICD-10, ICD-11 MMS and SNOMED CT, a JSON API and a lookup page. Read-only.")
 
     def fhir_route(path: str, operation: Callable[[Args], dict[str, Any]], params: list[dict[str, Any]],
                    summary: str, post: bool = True) -> None:
@@ -79,7 +86,7 @@ def create_app(rm: RareMap, *, cors_origins: Iterable[str] = (), timeout: float 
                 _lang(), _bool("activeOnly")], "Expand an implicit value set, with a text filter (autocomplete)")
     fhir_route("/ConceptMap/$translate", ops.translate,
                [_uri("system", True), _str("code", MAX_CODE, True), _uri("targetsystem", False), _bool("reverse"),
-                _bool("transitive"), _lang()], "Translate a code: every match with its equivalence")
+                _bool("transitive"), _bool("lexical"), _lang()], "Translate a code: every match with its equivalence")
 
     @app.get("/OperationDefinition/umi", response_class=Response, summary="The $umi OperationDefinition",
              openapi_extra={"responses": _RESPONSES})
@@ -111,6 +118,16 @@ def create_app(rm: RareMap, *, cors_origins: Iterable[str] = (), timeout: float 
              openapi_extra={"responses": _JSON_RESPONSES})
     def health() -> Response:
         return _json({"status": "ok", "concepts": len(rm), "releases": [r.id for r in rm.releases]})
+
+    @app.get("/", response_class=Response, include_in_schema=False)
+    def index() -> Response:
+        return _page(page, "index.html")
+
+    @app.get("/static/{name}", response_class=Response, include_in_schema=False)
+    def static(name: str) -> Response:
+        if name not in PAGE_FILES or name == "index.html":
+            raise RequestError(404, "no such file", code="not-found")
+        return _page(page, name)
 
     @app.exception_handler(RequestError)
     async def request_error(request: Request, err: RequestError) -> Response:
@@ -243,6 +260,13 @@ def _error(request: Request, status: int, message: str, code: str, parameter: st
     if request.url.path.startswith("/api/"):
         return _json({"error": {"status": status, "message": message, "parameter": parameter or None}}, status)
     return _fhir(fhir.outcome(message, code=code, parameter=parameter), status)
+
+
+def _page(page: dict[str, bytes], name: str) -> Response:
+    response = Response(page[name], media_type=PAGE_FILES[name])
+    response.headers["content-security-policy"] = _PAGE_CSP
+    response.headers["cache-control"] = "no-cache"
+    return response
 
 
 # --- OpenAPI description of the query parameters -----------------------------------------

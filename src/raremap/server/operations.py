@@ -1,8 +1,8 @@
 """The FHIR terminology operations, each a thin translation of one call of the Python API:
 ``$lookup`` → :meth:`RareMap.concept`, ``$validate-code`` → :meth:`RareMap.concept`,
 ``$subsumes`` → :meth:`RareMap.ancestors`, ``$expand`` → :meth:`RareMap.complete` /
-:meth:`RareMap.concepts` / :meth:`RareMap.descendants`, ``$translate`` → :meth:`RareMap.crosswalk`,
-``$umi`` → :meth:`RareMap.umi`."""
+:meth:`RareMap.concepts` / :meth:`RareMap.descendants`, ``$translate`` → :meth:`RareMap.crosswalk`
+(and :meth:`RareMap.lexical_mappings` with ``lexical=true``), ``$umi`` → :meth:`RareMap.umi`."""
 
 from __future__ import annotations
 
@@ -353,6 +353,12 @@ class Terminology:
                                code="not-found", parameter="code") from None
         lang = _language(args)
         maps = self.rm.crosswalk(source, target.value if target else None, transitive=transitive)
+        if args.flag("lexical", False):  # derived name pairs (basis lexical), never a release's word
+            try:
+                lexical = self.rm.lexical_mappings(source)
+            except UnknownCodeError:
+                lexical = []  # a mapped-only code has no name to compare
+            maps += [m for m in lexical if target is None or m.target.startswith(target.value + ":")]
         matches = [self._match(m, lang) for m in maps]
         result = any(equivalence.of(m) not in equivalence.NOT_A_TRANSLATION for m in maps)
         message = None
@@ -373,6 +379,8 @@ class Terminology:
             extension("provenance", "String", provenance),
             extension("note", "String", m.note),
             extension("qualifier", "String", m.qualifier),
+            extension("lexical-score", "Decimal", m.score),
+            extension("lexical-names", "String", " = ".join(m.matched) if m.matched else None),
         ) if e is not None]
         products = [part("product", value("element", "Uri", f"{fhir.EXT}/via"),
                          value("concept", "Coding", self.coding_of(v, lang))) for v in m.via]
