@@ -33,17 +33,10 @@ from pathlib import Path
 import raremap
 from raremap.services.rare_map import RareMap
 
+from bench_lookup import NEIGHBOURS  # the same keyboard neighbours as the lookup benchmark
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_SHARED = HERE.parents[1] / "shared" / "data"
-_ROWS = ["qwertyuiopå", "asdfghjklöä", "zxcvbnm"]
-NEIGHBOURS: dict[str, str] = {}
-for r, row in enumerate(_ROWS):
-    for c, ch in enumerate(row):
-        near = [row[c - 1] if c else "", row[c + 1] if c + 1 < len(row) else ""]
-        for other in (r - 1, r + 1):
-            if 0 <= other < len(_ROWS):
-                near += [_ROWS[other][k] for k in (c - 1, c, c + 1) if 0 <= k < len(_ROWS[other])]
-        NEIGHBOURS[ch] = "".join(n for n in near if n)
 _ASCII = str.maketrans("åäöÅÄÖ", "aaoAAO")
 
 
