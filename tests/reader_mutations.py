@@ -18,7 +18,7 @@ row per reader and a total, with the columns
 
 The specimens are the first rows/elements of the real files in ``../shared/data`` (written to a
 temporary directory at run time, never into the project), or the bundled sample when the shared
-data is absent. The test suite uses the same mutations (tests/test_reader_mutations.py).
+data is absent. The test suite uses the same mutations (tests/sources/test_reader_mutations.py).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from raremap.fetch import Catalogue, Download, FetchError, fetch, ingest
+from paths import FIXTURES
 
 # A real Orphadata product1 disorder (ORPHA:558, values of the 2023 pack), in the product1 layout.
 PRODUCT1 = """<?xml version="1.0" encoding="UTF-8"?>
@@ -151,7 +152,7 @@ def test_who_mapping_zip_unpacks_into_its_own_folder_and_is_read(publisher: str,
     from raremap.sources import discover
     from raremap.sources.icd_mapping import READER as WHO_MAPS
 
-    tables = Path(__file__).parent / "fixtures" / "icd11" / "mapping_2024-01"
+    tables = FIXTURES / "icd11" / "mapping_2024-01"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         for table in sorted(tables.iterdir()):

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from raremap.codes import verhoeff_valid
+from paths import DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = DATA
 ORPHA_DIR = DATA / "orphanet"
 NOMENCLATURE = ORPHA_DIR / "ORPHAnomenclature_en_2023.xml"
 PRODUCT1 = ORPHA_DIR / "en_product1.xml"

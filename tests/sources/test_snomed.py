@@ -16,10 +16,11 @@ from raremap.errors import InvalidCodeError, ReleaseFormatError
 from raremap.model import AddedTerm, Concept, Edge, Mapping, Relation, Release, Status, TermKind
 from raremap.sources.base import BuildReport, ReadContext
 from raremap.sources.snomed import READER, icd10_target, sctid_problem
+from paths import FIXTURES
 
 # Rows copied from the snowstorm dummy RF2 (real International content) and 3 rows of the hermes
 # ICD-10 extended map; RF2 exactly: header row, tab-separated, CRLF.
-FIXTURE = Path(__file__).parent / "fixtures" / "snomed" / "SnomedCT_subset_20180731"
+FIXTURE = FIXTURES / "snomed" / "SnomedCT_subset_20180731"
 SNAPSHOT = FIXTURE / "Snapshot"
 CONCEPT_FILE = SNAPSHOT / "Terminology" / "sct2_Concept_Snapshot_INT_20180731.txt"
 DESCRIPTION_FILE = SNAPSHOT / "Terminology" / "sct2_Description_Snapshot-en_INT_20180731.txt"

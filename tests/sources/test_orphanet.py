@@ -17,8 +17,9 @@ from raremap.model import Concept, Edge, IcdRelation, Mapping, Relation, Release
 from raremap.sources import orphanet
 from raremap.sources.base import BuildReport, ReadContext
 from raremap.sources.orphanet_disorder import clean_definition, icd_relation, mapping_relation, validation
+from paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "orphanet"
+FIXTURES = FIXTURES / "orphanet"
 PACK = FIXTURES / "pack_2023"
 PRODUCT1 = FIXTURES / "product1" / "en_product1.xml"
 CLASSIFICATION_199 = PACK / "Classifications" / "ORPHAclassification_199_rare_bone_diseases_en_2023.xml"

@@ -10,6 +10,7 @@ import pytest
 
 import raremap
 from raremap.cli import main
+from paths import ROOT
 
 COMMANDS = ("show", "lookup", "map", "umi", "batch", "export", "build", "releases", "diff", "fetch")
 
@@ -82,7 +83,7 @@ def test_user_errors_are_one_line_and_status_2(argv: list[str], expected: str, t
                                                capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "file.txt").write_text("not a snapshot\n")
     (tmp_path / "reg.csv").write_text("code\nQ87.4\n")
-    root = Path(__file__).parent.parent
+    root = ROOT
     argv = [a.replace("{tmp}", str(tmp_path)) if "{tmp}" in a else (str(root / a) if a == "data" else a) for a in argv]
     assert expected in _user_error(argv, capsys)
     assert (tmp_path / "file.txt").read_text() == "not a snapshot\n"  # never replaced

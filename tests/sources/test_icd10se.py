@@ -16,8 +16,9 @@ from raremap.model import AddedTerm, Concept, Edge, Release, TermKind
 from raremap.sources import discover
 from raremap.sources.base import BuildReport, ReadContext
 from raremap.sources.icd10se import INERA, KSH97P, READERS, SOCIALSTYRELSEN, ksh97p_target, se_code
+from paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "icd10se"
+FIXTURES = FIXTURES / "icd10se"
 TSV = FIXTURES / "icd-10-se.tsv"
 BOM = b"\xef\xbb\xbf"
 

@@ -21,8 +21,9 @@ from raremap.errors import ReleaseFormatError
 from raremap.model import Concept, Edge, Mapping, Relation, Release
 from raremap.sources import icd11, icd_mapping
 from raremap.sources.base import BuildReport, ReadContext
+from paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "icd11"
+FIXTURES = FIXTURES / "icd11"
 TABULATION = FIXTURES / "SimpleTabulation-ICD-11-MMS-en_2024-01.txt"
 BETA_XLSX = FIXTURES / "LinearizationMiniOutput-MMS-en_2024-01-beta.xlsx"
 MAPPING_DIR = FIXTURES / "mapping_2024-01"

@@ -19,8 +19,9 @@ from raremap.errors import ReleaseFormatError
 from raremap.model import Concept, Edge, IcdRelation, Mapping, Relation, Release, Replacement, Status, Term, TermKind
 from raremap.sources.base import BuildReport, ReadContext
 from raremap.sources.ordo import READER
+from paths import DATA, FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ordo"
+FIXTURES = FIXTURES / "ordo"
 ORDO_FIXTURE = FIXTURES / "ORDO_en_sample.owl"
 O = "http://www.orpha.net/ORDO/Orphanet_"
 
@@ -447,7 +448,7 @@ def test_ordo_and_product1_agree_on_the_same_concepts() -> None:
     assert xml_maps == owl_maps and len(owl_maps) == 5
 
 
-BUNDLED = Path(__file__).resolve().parents[1] / "data" / "orphanet"
+BUNDLED = DATA / "orphanet"
 
 
 @pytest.mark.skipif(not (BUNDLED / "ORDO_en_4.3.owl").is_file(), reason="bundled sample releases not present")
