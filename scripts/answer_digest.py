@@ -33,6 +33,10 @@ QUERIES = ["marfan", "marfans syndrom", "Marfan syndrome", "cystisk fibros", "cy
            "ORPHA:558", "E84", "syndrom", "x", "kongenital binjurebarkshyperplasi", "fenylketonuri"]
 
 
+# header lines that name the day or the snapshot's cache key (which covers raremap's own code)
+_VOLATILE_SSSOM = ("mapping_date", "publication_date", "mapping_set_version", "mapping_set_id")
+
+
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
@@ -97,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     for lexical in (False, True):
         out = io.StringIO()
         sssom.write(rm, out, lexical=lexical)
-        d.add(f"sssom lexical={lexical}", [line for line in out.getvalue().splitlines() if "mapping_date" not in line])
+        d.add(f"sssom lexical={lexical}", [line for line in out.getvalue().splitlines()
+                                            if not any(v in line for v in _VOLATILE_SSSOM)])
     return 0
 
 
