@@ -9,11 +9,13 @@ Tables (``search_*`` in the snapshot):
                    completion rank, demoted (not a diagnosis: an ICD-11 extension code or an
                    Alpha-ID entry), source (the code a borrowed name comes from: an ORPHA
                    concept's Swedish name taken from the title of an ICD-10-SE code bridged to
-                   it, ``ICD10SE:E75.2A``; "" for the concept's own names)
+                   it, ``ICD10SE:E75.2A``; "" for the concept's own names), head (the
+                   name's first 8 UTF-8 bytes as a big-endian integer: a binary search of the
+                   sorted names starts in numpy)
 ``search_grams``   trigram key (uint64, sorted) → term rows (list<int32>, ascending)
 ``search_tokens``  normalised word (sorted) → term rows, for completing a word inside a name
                    and for word candidates; ``hash``/``hash_row`` find a word by its hash;
-                   ``ngrams``: trigrams per word
+                   ``ngrams``: trigrams per word; ``head`` as for the names
 ``search_token_grams`` trigram key (sorted) → words (rows of ``search_tokens``), to find the
                    words of the index closest to a misspelt word
 ``search_perm``    hash of the word-sorted key (sorted) → term row, for "syndrome, Marfan"
@@ -32,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..model import Concept, TermKind
+from ..snapshot.columns import head_key
 from .textnorm import normalise, permutation_key, strip_brackets
 
 PREFERRED, SYNONYM, ABBREVIATION, GROUPED = 0, 1, 2, 3
@@ -64,6 +67,11 @@ class IndexTerm:
 def text_hash(key: str) -> int:
     """Stable 63-bit hash of a key (a word-sorted name or a word); fits int64 and uint64."""
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") >> 1
+
+
+def head_keys(values: Sequence[str]) -> np.ndarray:
+    """:func:`head_key` of each value's UTF-8 bytes."""
+    return np.fromiter((head_key(v.encode()) for v in values), np.uint64, len(values))
 
 
 def is_acronym(text: str) -> bool:
@@ -139,6 +147,7 @@ def build_search_tables(terms: Iterable[IndexTerm]) -> dict[str, pa.Table]:
         "rank": pa.array(rank, pa.int32()),
         "demoted": pa.array(demoted, pa.bool_()),
         "source": pa.array([v[6] for _, v in rows], pa.string()).dictionary_encode(),
+        "head": pa.array(head_keys(norms), pa.uint64()),
     })
     tokens, token_grams = _token_postings(norms)
     return {
@@ -214,6 +223,7 @@ def _token_postings(norms: list[str]) -> tuple[pa.Table, pa.Table]:
         "hash": pa.array(hashes[by_hash], pa.uint64()),
         "hash_row": pa.array(by_hash.astype(np.int32), pa.int32()),
         "ngrams": pa.array(ngrams, pa.int32()),
+        "head": pa.array(head_keys(vocab), pa.uint64()),
     }), _postings(gram_key, gram_token, pa.uint64())
 
 

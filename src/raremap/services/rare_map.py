@@ -234,16 +234,7 @@ class RareMap:
     def term_source(self, term: int) -> str:
         """The code a search-index name (row ``term`` of ``search_terms``) is borrowed from, "" for
         a concept's own name (see :mod:`raremap.indexes.search_index`)."""
-        column = self._term_sources
-        return (column[term].as_py() or "") if column is not None else ""
-
-    @cached_property
-    def _term_sources(self) -> pa.Array | None:
-        table = self.snapshot.tables.get("search_terms")
-        if table is None or "source" not in table.column_names:
-            return None
-        column = table.column("source")
-        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        return self.search_index.source(term)
 
     # --- hierarchy ------------------------------------------------------------------------
 

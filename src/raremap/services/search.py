@@ -36,6 +36,7 @@ from rapidfuzz import fuzz, process
 from ..errors import SnapshotError
 from ..indexes.search_index import ABBREVIATION, GROUPED, PREFERRED, text_hash
 from ..indexes.textnorm import gram_keys, normalise, permutation_key
+from ..snapshot.columns import StringColumn, dictionary_view, list_view, numpy_view
 
 __all__ = ["ConceptRows", "Hit", "SearchIndex", "TIERS", "similarity"]
 
@@ -82,125 +83,33 @@ class _Filter(NamedTuple):
     include_inactive: bool
 
 
-class _Strings:
-    """An Arrow string column read straight from its (memory-mapped) buffers: single values,
-    and binary search when the column is sorted."""
-
-    def __init__(self, column: pa.ChunkedArray) -> None:
-        arr = _single(column)
-        self._n = len(arr)
-        _, offsets, data = arr.buffers()
-        width = 8 if pa.types.is_large_string(arr.type) else 4
-        raw = memoryview(offsets)[arr.offset * width:(arr.offset + self._n + 1) * width]
-        self._off = raw.cast("q" if width == 8 else "i")
-        self._data = memoryview(data) if data is not None else memoryview(b"")
-
-    def __len__(self) -> int:
-        return self._n
-
-    def head(self, i: int, n: int) -> bytes:
-        start = self._off[i]
-        return bytes(self._data[start:min(start + n, self._off[i + 1])])
-
-    def get(self, i: int) -> bytes:
-        return bytes(self._data[self._off[i]:self._off[i + 1]])
-
-    def texts(self, rows: Iterable[int]) -> list[str]:
-        """The values at ``rows`` as str."""
-        off, data = self._off, self._data
-        return [str(data[off[i]:off[i + 1]], "utf-8") for i in rows]
-
-    def prefix_range(self, prefix: bytes) -> tuple[int, int]:
-        """Rows whose value starts with ``prefix``: ``range(lo, hi)``."""
-        n, size = len(prefix), self._n
-        lo, hi = 0, size
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.head(mid, n) < prefix:
-                lo = mid + 1
-            else:
-                hi = mid
-        start, hi = lo, size
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.head(mid, n) <= prefix:
-                lo = mid + 1
-            else:
-                hi = mid
-        return start, lo
-
-    def equal_range(self, value: bytes) -> tuple[int, int]:
-        """Rows equal to ``value`` (they sort first among the rows starting with it)."""
-        lo, hi = self.prefix_range(value)
-        end = lo
-        while end < hi and self._off[end + 1] - self._off[end] == len(value):
-            end += 1
-        return lo, end
-
-
-def _single(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    if isinstance(column, pa.ChunkedArray):
-        if column.num_chunks == 0:  # an empty table (combine_chunks and pa.array import pandas: ~0.4 s)
-            return pa.nulls(0, column.type)
-        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-    return column
-
-
-def _numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """A numpy view of a null-free numeric or boolean Arrow column (booleans are unpacked)."""
-    arr = _single(column)
-    if arr.null_count:
-        raise ValueError(f"unexpected nulls in a {arr.type} search column")
-    data = arr.buffers()[1]
-    if pa.types.is_boolean(arr.type):
-        bits = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
-        return np.unpackbits(bits, bitorder="little")[arr.offset:arr.offset + len(arr)].view(np.bool_)
-    if not pa.types.is_integer(arr.type):
-        raise ValueError(f"unexpected {arr.type} search column")
-    dtype = np.dtype(f"{'u' if pa.types.is_unsigned_integer(arr.type) else 'i'}{arr.type.bit_width // 8}")
-    if data is None:
-        return np.zeros(0, dtype)
-    return np.frombuffer(data, dtype, len(arr), arr.offset * dtype.itemsize)
-
-
-def _dictionary(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
-    arr = _single(column)
-    if not pa.types.is_dictionary(arr.type):
-        arr = arr.dictionary_encode()
-    return _numpy(arr.indices), arr.dictionary.to_pylist()
-
-
-def _list_parts(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    arr = _single(column)
-    return _numpy(arr.offsets), _numpy(arr.values)
-
-
 class ConceptRows:
     """Code, label, system, status and replacements of concept rows, read from the snapshot's
     tables one row at a time (no column is converted as a whole)."""
 
     def __init__(self, tables: Mapping[str, pa.Table]) -> None:
         c = tables["concepts"]
-        self._code, self._label = _Strings(c.column("code")), _Strings(c.column("label"))
-        self._system, self._systems = _dictionary(c.column("system"))
-        self._status, self._statuses = _dictionary(c.column("status"))
-        self._labels = (_numpy(c.column("labels_start")), _numpy(c.column("labels_stop")),
-                        _Strings(tables["labels"].column("lang")), _Strings(tables["labels"].column("text")))
-        self._repl = (_numpy(c.column("replacements_start")), _numpy(c.column("replacements_stop")),
-                      _Strings(tables["replacements"].column("target")))
+        self._code, self._label = StringColumn(c.column("code")), StringColumn(c.column("label"))
+        self._system, self._systems = dictionary_view(c.column("system"))
+        self._status, self._statuses = dictionary_view(c.column("status"))
+        self._labels = (numpy_view(c.column("labels_start")), numpy_view(c.column("labels_stop")),
+                        StringColumn(tables["labels"].column("lang")), StringColumn(tables["labels"].column("text")))
+        self._repl = (numpy_view(c.column("replacements_start")), numpy_view(c.column("replacements_stop")),
+                      StringColumn(tables["replacements"].column("target")))
 
     def fields(self, i: int, lang: str | None = None) -> tuple[str, str, str, str, tuple[str, ...]]:
         """(code, label, system, status, replacement targets) of concept row ``i``; the label in
         ``lang`` when the concept has one."""
-        label = self._label.texts((i,))[0]
+        label = self._label.text(i)
         if lang:
             start, stop, langs, texts = self._labels
             for j in range(int(start[i]), int(stop[i])):
-                if langs.texts((j,))[0] == lang:
-                    label = texts.texts((j,))[0]
+                if langs.text(j) == lang:
+                    label = texts.text(j)
         start, stop, targets = self._repl
-        return (self._code.texts((i,))[0], label, self._systems[self._system[i]], self._statuses[self._status[i]],
-                tuple(targets.texts(range(int(start[i]), int(stop[i])))))
+        first, last = int(start[i]), int(stop[i])
+        return (self._code.text(i), label, self._systems[self._system[i]], self._statuses[self._status[i]],
+                tuple(targets.texts(range(first, last))) if last > first else ())
 
 
 class SearchIndex:
@@ -221,37 +130,45 @@ class SearchIndex:
     def _open(self, tables: Mapping[str, pa.Table]) -> None:
         terms = tables["search_terms"]
         self.size = terms.num_rows
-        self._norms = _Strings(terms.column("norm"))
-        self._texts = _Strings(terms.column("text"))
-        self._concept = _numpy(terms.column("concept"))
-        self._kind = _numpy(terms.column("kind"))
-        self._active = _numpy(terms.column("active"))
-        self._ngrams = _numpy(terms.column("ngrams"))
-        self._nwords = _numpy(terms.column("nwords"))
-        self._rank = _numpy(terms.column("rank"))
-        self._demoted = _numpy(terms.column("demoted"))
-        self._lang, self._lang_names = _dictionary(terms.column("lang"))
-        self._system, self._system_names = _dictionary(terms.column("system"))
+        self._norms = StringColumn(terms.column("norm"), numpy_view(terms.column("head")))
+        self._texts = StringColumn(terms.column("text"))
+        self._concept = numpy_view(terms.column("concept"))
+        self._kind = numpy_view(terms.column("kind"))
+        self._active = numpy_view(terms.column("active"))
+        self._ngrams = numpy_view(terms.column("ngrams"))
+        self._nwords = numpy_view(terms.column("nwords"))
+        self._rank = numpy_view(terms.column("rank"))
+        self._demoted = numpy_view(terms.column("demoted"))
+        self._lang, self._lang_names = dictionary_view(terms.column("lang"))
+        self._system, self._system_names = dictionary_view(terms.column("system"))
         grams = tables["search_grams"]
-        self._gram_keys = _numpy(grams.column("key"))
-        self._gram_off, self._gram_rows = _list_parts(grams.column("terms"))
+        self._gram_keys = numpy_view(grams.column("key"))
+        self._gram_off, self._gram_rows = list_view(grams.column("terms"))
         tokens = tables["search_tokens"]
-        self._tokens = _Strings(tokens.column("token"))
-        self._tok_off, self._tok_rows = _list_parts(tokens.column("terms"))
-        self._tok_hash = _numpy(tokens.column("hash"))
-        self._tok_hash_row = _numpy(tokens.column("hash_row"))
-        self._tok_ngrams = _numpy(tokens.column("ngrams"))
+        self._tokens = StringColumn(tokens.column("token"), numpy_view(tokens.column("head")))
+        self._tok_off, self._tok_rows = list_view(tokens.column("terms"))
+        self._tok_hash = numpy_view(tokens.column("hash"))
+        self._tok_hash_row = numpy_view(tokens.column("hash_row"))
+        self._tok_ngrams = numpy_view(tokens.column("ngrams"))
         token_grams = tables["search_token_grams"]
-        self._tg_keys = _numpy(token_grams.column("key"))
-        self._tg_off, self._tg_rows = _list_parts(token_grams.column("terms"))
+        self._tg_keys = numpy_view(token_grams.column("key"))
+        self._tg_off, self._tg_rows = list_view(token_grams.column("terms"))
         perm = tables["search_perm"]
-        self._perm_keys = _numpy(perm.column("key"))
-        self._perm_rows = _numpy(perm.column("term"))
+        self._perm_keys = numpy_view(perm.column("key"))
+        self._perm_rows = numpy_view(perm.column("term"))
+        # the code a borrowed name comes from (older snapshots have no such column)
+        self._source, self._source_names = (dictionary_view(terms.column("source")) if "source" in terms.column_names
+                                            else (None, [""]))
         prefix = tables["search_prefix"]
-        self._prefixes = _Strings(prefix.column("prefix"))
-        self._pre_off, self._pre_rows = _list_parts(prefix.column("terms"))
+        self._prefixes = StringColumn(prefix.column("prefix"))
+        self._pre_off, self._pre_rows = list_view(prefix.column("terms"))
 
     # --- public ---------------------------------------------------------------------------
+
+    def source(self, term: int) -> str:
+        """The code the name in row ``term`` is borrowed from (``ICD10SE:E75.2A``), "" for a
+        concept's own name."""
+        return (self._source_names[self._source[term]] or "") if self._source is not None else ""
 
     def filter(self, systems: Collection[str] | None = None, langs: Collection[str] | None = None,
                include_inactive: bool = False) -> _Filter:
@@ -314,8 +231,8 @@ class SearchIndex:
         words = list(dict.fromkeys(w for i, w in enumerate(typed) if i not in numbered and i + 1 not in numbered))
         if not words:
             return np.ones(len(norms), np.float32)
-        rows = self._vocab_rows(words)
-        df = np.where(rows >= 0, self._tok_off[rows + 1] - self._tok_off[rows], 1)
+        known = self._vocab_rows(words)
+        df = np.where(known >= 0, self._tok_off[known + 1] - self._tok_off[known], 1)
         weight = np.log2(1.0 + self.size / np.maximum(df, 1))
         vocab: dict[str, int] = {}
         ids: list[int] = []  # the words of every name, one name after the other
