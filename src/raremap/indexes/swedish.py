@@ -126,6 +126,7 @@ class NameMatch:
     title_part: str
 
 
+@lru_cache(maxsize=1 << 16)  # words recur across names: "sjukdom", "syndrome", "medfödd" ...
 def _skeleton(word: str) -> str:
     if word.isdigit():
         return word
