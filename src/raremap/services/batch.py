@@ -489,7 +489,7 @@ class BatchMapper:
         if table.schema != _ANSWERS_SCHEMA:
             return
         store.add_table(table)
-        index = self.rm._index
+        index = self.rm.concept_rows()
         for code, slot in store.by_code.items():
             concept = index.get(code)
             if concept is not None:
@@ -552,13 +552,13 @@ class BatchMapper:
         cw = rm.crosswalker
         if self.to is not None and system_of(code) == self.to and cw.is_active(code):
             maps = []
-            identity: tuple[tuple[str, str | None, str, str], ...] = ((code, _label(rm, code), str(Relation.EXACT), "identity"),)
+            identity: tuple[tuple[str, str | None, str, str], ...] = ((code, rm.label_of(code), str(Relation.EXACT), "identity"),)
         else:
             maps = cw.crosswalk_resolved(code, self.to, **self.options)
             identity = ()
         if self.limit is not None:
             maps = maps[: self.limit]
-        found = identity + tuple((m.target, _label(rm, m.target), str(m.relation), m.basis) for m in maps)
+        found = identity + tuple((m.target, rm.label_of(m.target), str(m.relation), m.basis) for m in maps)
         reuse = self.to == "ORPHA" and self.limit is None and not identity and self.options == _DEFAULTS
         flag = self.rm.umi_assessor.needs_attention(code, maps if reuse else None) if self.umi else None
         if not found:
@@ -677,11 +677,6 @@ def _code_digest() -> str:
 
 
 _ICD10_PLAIN = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?$")
-
-
-def _label(rm: RareMap, code: str) -> str | None:
-    i = rm._index.get(code)
-    return rm._concepts["label"][i] if i is not None else None
 
 
 def _encode(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
