@@ -118,7 +118,7 @@ def test_integer_column_is_read_as_codes(rm) -> None:
 def test_mapper_pickles_without_the_loaded_data(rm) -> None:
     mapper = rm.batch_mapper("code", "ORPHA", dictionary=False)
     clone = pickle.loads(pickle.dumps(mapper))
-    assert clone._rm is None and clone.snapshot == str(rm.snapshot.path)
+    assert clone._services is None and clone.snapshot == str(rm.snapshot.path)
     batches = list(clone(_table().to_batches(max_chunksize=3)))  # the mapInArrow signature
     assert sum(b.num_rows for b in batches) == rm.map_table(_table(), "code", to="ORPHA").num_rows
     assert batches[0].schema == clone.output_schema(_table().schema)

@@ -41,26 +41,27 @@ import hashlib
 import json
 import os
 import re
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
+from typing import Any, NamedTuple, Protocol, TypedDict
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
+from .. import snapshot as snapshot_store
+from ..cache import cache_dir
 from ..codes import System, _split_prefix, system_named
-from .crosswalk import system_of
 from ..debris import clean_stale, temporary_name
-from ..loader import cache_dir, load
 from ..errors import InvalidCodeError, RaremapError, UnknownCodeError, UsageError
 from ..model import Relation
-
-if TYPE_CHECKING:
-    from .rare_map import RareMap
+from .crosswalk import Crosswalker, system_of
+from .terminology import Terminology
+from .umi import Assessor
 
 OUTPUT_COLUMNS = ("status", "resolved", "target", "target_label", "relation", "basis", "umi_flag", "error")
 _PER_TARGET = ("target", "target_label", "relation", "basis")
@@ -110,7 +111,37 @@ class _Answer:
     error: str | None = None
 
 
-_LOADED: dict[str, RareMap] = {}  # per worker process: snapshot path -> loaded RareMap
+class Assessed(Protocol):
+    """A loaded terminology with its UMI assessor (:class:`raremap.RareMap`): what ``rm=`` takes."""
+
+    @property
+    def umi_assessor(self) -> Assessor: ...
+
+
+class Services(NamedTuple):
+    """What a mapper answers from: a loaded terminology, its crosswalker and its UMI assessor."""
+
+    terms: Terminology
+    crosswalker: Crosswalker
+    assessor: Assessor
+
+    @classmethod
+    def of(cls, rm: Assessed) -> Services:
+        """The services of a loaded :class:`raremap.RareMap` (its own crosswalker and assessor)."""
+        assessor = rm.umi_assessor
+        return cls(assessor.terms, assessor.cw, assessor)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Services:
+        """Open the snapshot at ``path`` (memory-mapped) with a crosswalker and an assessor of its own."""
+        terms = Terminology(snapshot_store.read(Path(path)))
+        crosswalker = Crosswalker(terms)
+        return cls(terms, crosswalker, Assessor(terms, crosswalker))
+
+
+_OPENED: dict[str, Services] = {}  # per worker process: snapshot path -> the services opened from it
+# per loaded terminology: the answer stores of each option set, shared by its mappers
+_STORES: weakref.WeakKeyDictionary[Terminology, dict[tuple, _Slots]] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -245,21 +276,23 @@ class BatchMapper:
     :attr:`answers_path`).
     """
 
-    def __init__(self, column: str = "code", to: System | str | None = None, *, rm: RareMap | None = None,
+    def __init__(self, column: str = "code", to: System | str | None = None, *, rm: Assessed | None = None,
                  snapshot: str | os.PathLike[str] | None = None, system: System | str | None = None,
                  explode: bool = True, limit: int | None = None, transitive: bool = True, max_hops: int = 3,
                  include_inactive: bool = False, conditional: bool = False, hierarchy: bool = True,
                  subdivisions: bool = True, best_evidence: bool = False,
                  umi: bool = True, dictionary: bool = True, batch_size: int = DEFAULT_BATCH_ROWS,
                  answer_cache: bool = True) -> None:
+        services = Services.of(rm) if rm is not None else None
         if snapshot is None:
-            if rm is None:
+            if services is None:
                 raise RaremapError("BatchMapper needs rm= (a loaded RareMap) or snapshot= (its path)")
-            snapshot = rm.snapshot.path
+            snapshot = services.terms.snapshot.path
         self.column = column
         self.snapshot = str(snapshot)
-        self._rm = rm
-        self.to = _target_system(rm, to) if rm is not None else (str(to) if to is not None else None)
+        self._services = services
+        self.to = _target_system(services.crosswalker, to) if services is not None else (
+            str(to) if to is not None else None)
         self.system = system
         self.explode = explode
         self.limit = limit
@@ -277,22 +310,29 @@ class BatchMapper:
     # --- pickling for distributed engines: ship the snapshot path, not the loaded data ------
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_rm"}
+        return {k: v for k, v in self.__dict__.items() if k != "_services"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._rm = None
+        self._services = None
 
     @property
-    def rm(self) -> RareMap:
-        if self._rm is None:
-            rm = _LOADED.get(self.snapshot)
-            if rm is None:
-                rm = _LOADED[self.snapshot] = load(snapshot=self.snapshot)
-            self._rm = rm
+    def services(self) -> Services:
+        """The terminology, crosswalker and UMI assessor the mapper answers from (in a worker
+        process: opened from :attr:`snapshot` once per process)."""
+        if self._services is None:
+            services = _OPENED.get(self.snapshot)
+            if services is None:
+                services = _OPENED[self.snapshot] = Services.open(self.snapshot)
+            self._services = services
             if self.to is not None:
-                self.to = _target_system(rm, self.to)
-        return self._rm
+                self.to = _target_system(services.crosswalker, self.to)
+        return self._services
+
+    @property
+    def rm(self) -> Terminology:
+        """The loaded terminology the mapper answers from."""
+        return self.services.terms
 
     # --- schema -----------------------------------------------------------------------------
 
@@ -459,7 +499,7 @@ class BatchMapper:
     def _store(self) -> _Slots:
         """The cached answers for these options, shared by every mapper of the same RareMap."""
         key = (self.to, str(self.system), self.limit, tuple(sorted(self.options.items())), self.umi, self.explode)
-        stores = self.rm.__dict__.setdefault("_batch_answers", {})
+        stores = _STORES.setdefault(self.rm, {})
         store = stores.get(key)
         if store is None:
             store = stores[key] = _Slots(self.explode, self.rm.snapshot.table("concepts").num_rows)
@@ -530,7 +570,7 @@ class BatchMapper:
         if not value.strip():
             return _Answer("missing", None)
         rm = self.rm
-        cw = rm.crosswalker
+        cw = self.services.crosswalker
         try:
             return (_spellings(rm).get(value) if self.system is None else None) or cw.resolve(value, self.system)
         except InvalidCodeError as err:
@@ -549,7 +589,7 @@ class BatchMapper:
     def _answer(self, code: str) -> _Answer:
         """The answer for a canonical code: the per-code crosswalk (the reference path)."""
         rm = self.rm
-        cw = rm.crosswalker
+        cw = self.services.crosswalker
         if self.to is not None and system_of(code) == self.to and cw.is_active(code):
             maps = []
             identity: tuple[tuple[str, str | None, str, str], ...] = ((code, rm.label_of(code), str(Relation.EXACT), "identity"),)
@@ -560,7 +600,7 @@ class BatchMapper:
             maps = maps[: self.limit]
         found = identity + tuple((m.target, rm.label_of(m.target), str(m.relation), m.basis) for m in maps)
         reuse = self.to == "ORPHA" and self.limit is None and not identity and self.options == _DEFAULTS
-        flag = self.rm.umi_assessor.needs_attention(code, maps if reuse else None) if self.umi else None
+        flag = self.services.assessor.needs_attention(code, maps if reuse else None) if self.umi else None
         if not found:
             return _Answer("unmapped", code, umi_flag=flag)
         targets, labels, relations, bases = zip(*found)
@@ -610,10 +650,14 @@ class _SpellingTable(NamedTuple):
     concepts: pa.Array  # the concepts-table row each spelling resolves to (int64)
 
 
-def _spelling_table(rm: RareMap) -> _SpellingTable:
+_SPELLING_TABLES: weakref.WeakKeyDictionary[Terminology, _SpellingTable] = weakref.WeakKeyDictionary()
+_SPELLINGS: weakref.WeakKeyDictionary[Terminology, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _spelling_table(rm: Terminology) -> _SpellingTable:
     """The registry spellings of :func:`_spellings` as Arrow arrays, found with vectorised
     string kernels over the concepts table (for ``index_in`` over a batch's distinct values)."""
-    found = rm.__dict__.get("_batch_spelling_table")
+    found = _SPELLING_TABLES.get(rm)
     if found is None:
         concepts = rm.snapshot.table("concepts")
         code = concepts.column("code").combine_chunks()
@@ -630,25 +674,25 @@ def _spelling_table(rm: RareMap) -> _SpellingTable:
         found = _SpellingTable(
             pa.concat_arrays([icd_values, undotted, pc.utf8_slice_codeunits(code.filter(orpha), 6)]),
             pa.concat_arrays([icd_rows, icd_rows.filter(dotted), rows.filter(orpha)]))
-        rm.__dict__["_batch_spelling_table"] = found
+        _SPELLING_TABLES[rm] = found
     return found
 
 
-def _spellings(rm: RareMap) -> dict[str, str]:
+def _spellings(rm: Terminology) -> dict[str, str]:
     """Registry spellings that resolve without parsing: an ICD-10-SE code as written in the
     releases (``Q87.4``) or without its dot (``Q874``), and a bare ORPHA number (``558``), each to
     the loaded code that :meth:`Crosswalker.resolve` gives for it (the first reading of a bare code
     is ICD-10-SE, of up to six digits ORPHA). Parsing every distinct value was a third of a
     first pass."""
-    found = rm.__dict__.get("_batch_spellings")
+    found = _SPELLINGS.get(rm)
     if found is None:
         table = _spelling_table(rm)
         codes = rm.snapshot.table("concepts").column("code").take(table.concepts).to_pylist()
-        found = rm.__dict__["_batch_spellings"] = dict(zip(table.values.to_pylist(), codes))
+        found = _SPELLINGS[rm] = dict(zip(table.values.to_pylist(), codes))
     return found
 
 
-def _target_system(rm: RareMap, to: System | str | None) -> str | None:
+def _target_system(crosswalker: Crosswalker, to: System | str | None) -> str | None:
     """The canonical prefix of ``to``; names of no known system go to the crosswalker, which
     accepts the prefixes the releases use (``OMIM``)."""
     if to is None:
@@ -656,7 +700,7 @@ def _target_system(rm: RareMap, to: System | str | None) -> str | None:
     try:
         return system_named(to).value
     except InvalidCodeError:
-        return rm.crosswalker.target_system(to)
+        return crosswalker.target_system(to)
 
 
 _ANSWERS_SCHEMA = pa.schema([("code", pa.string()), ("status", pa.string()), ("resolved", pa.string()),
@@ -849,7 +893,7 @@ def _csv_error(path: Path, encoding: str, err: Exception) -> RaremapError:
     return RaremapError(f"{path}: unreadable CSV ({text.splitlines()[0] if text else type(err).__name__})")
 
 
-def map_table(rm: RareMap, table: Any, column: str = "code", to: System | str | None = None, *,
+def map_table(rm: Assessed, table: Any, column: str = "code", to: System | str | None = None, *,
               stream: bool = False, batch_size: int = DEFAULT_BATCH_ROWS, encoding: str = "utf-8",
               delimiter: str | None = None, **options: Any) -> Any:
     """Map ``table[column]`` to system ``to`` (see the module docstring for the columns).
