@@ -32,7 +32,7 @@ EXEMPT = {
     # the registry of code systems (codes.py, fetch.py)
     "raremap.cli: codes._system",
     "raremap.cli: fetch._licence_for",
-    "raremap.services.batch: from raremap.codes import _split_prefix",
+    "raremap.services.batch.mapper: from raremap.codes import _split_prefix",
     "raremap.services.diff: _codes._system",
     "raremap.services.terminology: codes._system",
     # the front ends (cli/__init__.py helpers used by the subcommand modules)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pyarrow as pa
 
@@ -16,7 +16,11 @@ from .terminology import SystemArg, Terminology, check_limit, code_text
 from .umi import Assessor, UmiAssessment
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+
     from .batch import BatchMapper
+    from .batch.mapper import TableSource
 
 __all__ = ["RareMap", "SystemArg", "code_text"]
 
@@ -92,12 +96,26 @@ class RareMap(Terminology):
 
         return umi_table(self.umi_assessor, kinds)
 
-    def map_table(self, table: Any, column: str = "code", to: codes.System | str | None = None, **options: Any) -> Any:
+    @overload
+    def map_table(self, table: Any, column: str = ..., to: codes.System | str | None = ..., *, stream: Literal[True],
+                  **options: Any) -> pa.RecordBatchReader: ...
+    @overload
+    def map_table(self, table: pd.DataFrame, column: str = ..., to: codes.System | str | None = ..., *,
+                  stream: Literal[False] = ..., **options: Any) -> pd.DataFrame: ...
+    @overload
+    def map_table(self, table: pl.DataFrame, column: str = ..., to: codes.System | str | None = ..., *,
+                  stream: Literal[False] = ..., **options: Any) -> pl.DataFrame: ...
+    @overload
+    def map_table(self, table: TableSource, column: str = ..., to: codes.System | str | None = ..., *,
+                  stream: Literal[False] = ..., **options: Any) -> pa.Table: ...
+    def map_table(self, table: Any, column: str = "code", to: codes.System | str | None = None, *,
+                  stream: bool = False, **options: Any) -> Any:
         """Map a column of codes of a table (Arrow, pandas, polars, Parquet/CSV path) to system
-        ``to``; a pyarrow Table out, or a RecordBatchReader with ``stream=True`` (see :mod:`raremap.services.batch`)."""
+        ``to``; out comes what went in (a pandas or polars DataFrame, a pyarrow Table for the
+        rest), or a RecordBatchReader with ``stream=True`` (see :mod:`raremap.services.batch`)."""
         from .batch import map_table  # on first use (pyarrow.compute)
 
-        return map_table(self, table, column, to, **options)
+        return map_table(self, table, column, to, stream=stream, **options)
 
     def batch_mapper(self, column: str = "code", to: codes.System | str | None = None, **options: Any) -> BatchMapper:
         """A picklable batch mapping function for Spark ``mapInArrow`` / Dask ``map_partitions``."""
