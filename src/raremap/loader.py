@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import snapshot as snap
+from .cache import cache_dir
 from .errors import NoReleasesError, SnapshotError, UsageError
 from .services.rare_map import RareMap
 
@@ -32,14 +33,6 @@ def sample_dir() -> Path:
     # src/raremap, hence imported by name)
     sample = importlib.import_module("raremap.sample")
     return Path(next(iter(sample.__path__)))
-
-
-def cache_dir() -> Path:
-    """Where snapshots built from release directories are kept (``$RAREMAP_CACHE`` overrides)."""
-    if os.environ.get("RAREMAP_CACHE"):
-        return Path(os.environ["RAREMAP_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "raremap"
 
 
 def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.PathLike[str] | None = None, *,

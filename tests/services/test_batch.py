@@ -101,6 +101,47 @@ def test_csv_output_joins_lists(rm, tmp_path) -> None:
     assert "ORPHA:127|ORPHA:63" in text
 
 
+def test_csv_output_is_quoted_only_where_needed(rm, tmp_path) -> None:
+    import pyarrow.csv as pacsv
+
+    notes = ["plain", "a, b", 'say "x"', "two\nlines", "", None, "tab\there"]
+    table = pa.table({"note": notes, "code": ["Q87.4"] * len(notes), "n": list(range(len(notes)))})
+    mapped = rm.map_table(table, "code", to="ORPHA")
+    for name, delimiter in (("out.csv", ","), ("out.tsv", "\t")):
+        write_batches(pa.RecordBatchReader.from_batches(mapped.schema, mapped.to_batches(max_chunksize=3)),
+                      tmp_path / name)
+        text = (tmp_path / name).read_text()
+        lines = text.split("\n")
+        assert lines[0] == delimiter.join(mapped.column_names)  # a header of plain names is not quoted
+        assert lines[1].split(delimiter)[:3] == ["plain", "Q87.4", "0"] and "ORPHA:558" in lines[1]
+        assert ('"a, b"' in text) == (delimiter == ",") and '"say ""x"""' in text and '"two\nlines"' in text
+        assert ('"tab\there"' in text) == (delimiter == "\t")
+        back = pacsv.read_csv(tmp_path / name, parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+                              convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in mapped.column_names},
+                                                                   strings_can_be_null=True, quoted_strings_can_be_null=False))
+        assert back.column("note").to_pylist() == notes  # "" stays apart from null
+        assert back.column("target").to_pylist() == mapped.column("target").to_pylist()
+        assert back.column("umi_flag").to_pylist() == [str(v).lower() for v in mapped.column("umi_flag").to_pylist()]
+
+
+def test_map_table_returns_what_it_was_given(rm, tmp_path) -> None:
+    table = _table()
+    assert isinstance(rm.map_table(table, "code", to="ORPHA"), pa.Table)
+    assert isinstance(rm.map_table(table.to_batches()[0], "code", to="ORPHA"), pa.Table)
+    pq.write_table(table, tmp_path / "in.parquet")
+    assert isinstance(rm.map_table(tmp_path / "in.parquet", "code", to="ORPHA"), pa.Table)
+    assert isinstance(rm.map_table(table, "code", to="ORPHA", stream=True), pa.RecordBatchReader)
+
+
+def test_map_table_returns_polars_for_polars(rm) -> None:
+    pl = pytest.importorskip("polars")
+    table = _table()
+    out = rm.map_table(pl.from_arrow(table), "code", to="ORPHA", dictionary=False)
+    assert isinstance(out, pl.DataFrame)
+    assert out.to_arrow().column("target").to_pylist() == rm.map_table(
+        table, "code", to="ORPHA", dictionary=False).column("target").to_pylist()
+
+
 def test_errors(rm) -> None:
     with pytest.raises(RaremapError):
         rm.map_table(pa.table({"x": ["Q87.4"]}), "code", to="ORPHA")
@@ -118,7 +159,7 @@ def test_integer_column_is_read_as_codes(rm) -> None:
 def test_mapper_pickles_without_the_loaded_data(rm) -> None:
     mapper = rm.batch_mapper("code", "ORPHA", dictionary=False)
     clone = pickle.loads(pickle.dumps(mapper))
-    assert clone._rm is None and clone.snapshot == str(rm.snapshot.path)
+    assert clone._services is None and clone.snapshot == str(rm.snapshot.path)
     batches = list(clone(_table().to_batches(max_chunksize=3)))  # the mapInArrow signature
     assert sum(b.num_rows for b in batches) == rm.map_table(_table(), "code", to="ORPHA").num_rows
     assert batches[0].schema == clone.output_schema(_table().schema)
@@ -139,7 +180,8 @@ def test_pandas_input(rm) -> None:
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"row": range(len(CODES)), "code": CODES})
     out = rm.map_table(frame, "code", to="ORPHA")
-    assert set(out.column("row").to_pylist()) == set(range(len(CODES)))
+    assert isinstance(out, pd.DataFrame)  # what it was given
+    assert set(out["row"]) == set(range(len(CODES)))
 
 
 def test_csv_columns_are_read_as_written(rm, tmp_path) -> None:
@@ -193,7 +235,8 @@ def test_pandas_column_of_mixed_types(rm) -> None:
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"code": [558, "Q87.4", None, float("nan")]})  # as read from a spreadsheet
     out = rm.map_table(frame, "code", to="ICD10SE", explode=False)
-    assert out.column("resolved").to_pylist() == ["ORPHA:558", "ICD10SE:Q87.4", None, None]
+    assert out["resolved"].tolist()[:2] == ["ORPHA:558", "ICD10SE:Q87.4"]
+    assert out["resolved"].isna().tolist() == [False, False, True, True]
     assert rm.batch_mapper("code", "ICD10SE").pandas(frame)["status"].tolist() == ["mapped", "mapped", "missing", "missing"]
 
 
@@ -233,7 +276,7 @@ def test_dictionary_columns_hold_each_value_once(rm) -> None:
 
 
 def test_registry_spellings_resolve_as_the_crosswalker_does(rm) -> None:
-    from raremap.services.batch import _spellings
+    from raremap.services.batch.spellings import spellings as _spellings
 
     found = _spellings(rm)
     assert found["Q874"] == found["Q87.4"] == "ICD10SE:Q87.4" and found["558"] == "ORPHA:558"
@@ -257,7 +300,7 @@ def test_a_broad_code_fans_out_in_bounded_batches(rm) -> None:
 def test_vectorised_path_answers_as_the_per_code_path_on_every_shared_code(shared_map) -> None:
     """Every registry spelling of the shared releases (ICD-10-SE dotted and undotted, bare ORPHA
     numbers) and every canonical code: map_table's rows equal the per-code reference answer."""
-    from raremap.services.batch import _spellings
+    from raremap.services.batch.spellings import spellings as _spellings
 
     values = sorted(_spellings(shared_map)) + [c for c in shared_map._concepts["code"] if c.startswith(("ORPHA:", "ICD10SE:"))]
     values += ["", "not a code", "Q99.99", "ICD10SE:Q99.9", None]

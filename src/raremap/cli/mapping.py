@@ -303,8 +303,7 @@ def _export_umi(args: argparse.Namespace) -> int:
 
 
 def _label(rm: Any, code: str) -> str:
-    i = rm._index.get(code)
-    label = rm._concepts["label"][i] if i is not None else ""
+    label = rm.label_of(code) or ""
     return f"  {label}" if label else ""
 
 

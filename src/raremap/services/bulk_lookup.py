@@ -13,22 +13,23 @@ import multiprocessing
 import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import snapshot as snapshot_store
 from ..errors import UsageError
-from ..loader import load
+from .terminology import Terminology
 
 if TYPE_CHECKING:
     from ..model import Match
-    from .rare_map import RareMap
 
 MIN_PARALLEL = 512  # distinct queries below this are answered in this process (starting workers costs more)
 CHUNK = 256  # distinct queries per task sent to a worker
 
-_WORKER: dict[str, Any] = {}  # in a worker process: the RareMap it answers from
+_WORKER: dict[str, Any] = {}  # in a worker process: the Terminology it answers from
 
 
-def lookup_many(rm: RareMap, queries: Iterable[str], options: dict[str, Any], workers: int | None = None) -> list[list[Match]]:
+def lookup_many(rm: Terminology, queries: Iterable[str], options: dict[str, Any], workers: int | None = None) -> list[list[Match]]:
     """``[rm.lookup(q, **options) for q in queries]``, each distinct query looked up once, spread
     over ``workers`` processes (default: every core)."""
     texts = list(queries)
@@ -65,7 +66,7 @@ def lookup_many(rm: RareMap, queries: Iterable[str], options: dict[str, Any], wo
 
 def _start(snapshot: str | None) -> None:
     if snapshot is not None:  # a spawned worker opens the snapshot itself
-        _WORKER["rm"] = load(snapshot=snapshot)
+        _WORKER["rm"] = Terminology(snapshot_store.read(Path(snapshot)))
 
 
 def _answer(chunk: list[str], options: dict[str, Any]) -> list[list[Match]]:

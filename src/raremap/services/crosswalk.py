@@ -50,7 +50,7 @@ from ..errors import InvalidCodeError, UnknownCodeError
 from ..model import Mapping, Relation
 
 if TYPE_CHECKING:
-    from .rare_map import RareMap
+    from .terminology import Terminology
 
 STATED, INVERSE, EDITION, REPLACEMENT, TRANSITIVE, HIERARCHY = (
     "stated", "inverse", "edition", "replacement", "transitive", "hierarchy")
@@ -119,20 +119,20 @@ def is_conditional(qualifier: str) -> bool:
 
 
 class Crosswalker:
-    """Direct and transitive mappings over one loaded :class:`RareMap`."""
+    """Direct and transitive mappings over one loaded :class:`Terminology`."""
 
-    def __init__(self, rm: RareMap, cache_size: int = 16384) -> None:
-        self.rm = rm
-        cols = rm._mappings
-        self._source, self._target = cols["source"], cols["target"]
-        self._relation, self._qualifier = cols["relation"], cols["qualifier"]
-        self._release = cols["release"]
-        self._publisher = {r.id: (r.system, r.date) for r in rm.releases}
+    def __init__(self, terms: Terminology, cache_size: int = 16384) -> None:
+        self.terms = terms
+        column = terms.mapping_column
+        self._source, self._target = column("source"), column("target")
+        self._relation, self._qualifier = column("relation"), column("qualifier")
+        self._release = column("release")
+        self._publisher = {r.id: (r.system, r.date) for r in terms.releases}
         self._current_cache: dict[tuple[str, bool], list[int]] = {}
         self._older: dict[int, tuple[int, ...]] = {}
-        self._by_source, self._by_target = rm._by_source, rm._by_target
-        self._status = rm._concepts["status"]
-        self._index = rm._index
+        self._by_source, self._by_target = terms.mapping_rows_by_source(), terms.mapping_rows_by_target()
+        self._status = terms.concept_column("status")
+        self._index = terms.concept_rows()
         self._adjacent_cache: dict[str, tuple[Hop, ...]] = {}
         self._bridge_cache: dict[str, tuple[Hop, ...]] = {}
         self._parents_cache: dict[str, list[str]] = {}
@@ -141,7 +141,6 @@ class Crosswalker:
         self._notes: dict[str, str] = {}
         self._keys: dict[str, frozenset[str]] = {}
         self._mapped: dict[str, set[str]] | None = None
-        self._prefixes: frozenset[str] | None = None
         self._who_children: dict[str, list[str]] | None = None
         self._answers = lru_cache(maxsize=cache_size)(self._compute)
 
@@ -214,7 +213,7 @@ class Crosswalker:
         if system is None and (code in self._index or code in self._by_source or code in self._by_target):
             return code
         try:
-            return self.rm.resolve(code, system)
+            return self.terms.resolve(code, system)
         except UnknownCodeError:
             found = codes.candidates(code, system)
             for candidate in found:
@@ -232,14 +231,7 @@ class Crosswalker:
         for other systems (``OMIM``, ``MONDO``) are accepted as written."""
         if to is None:
             return None
-        try:
-            return codes._system(to).value
-        except InvalidCodeError:
-            if self._prefixes is None:
-                self._prefixes = frozenset(system_of(c) for c in (*self._by_source, *self._by_target))
-            if str(to) in self._prefixes:
-                return str(to)
-            raise
+        return self.terms.system_prefix(to)
 
     def is_active(self, code: str) -> bool:
         """False for a loaded concept with an inactive status; codes without a concept count as active."""
@@ -288,7 +280,7 @@ class Crosswalker:
         if not answers or not source.startswith(_SE + ":"):
             return answers
         try:
-            evidence = {e.target: e for e in self.rm.lexical_mappings(source)}
+            evidence = {e.target: e for e in self.terms.lexical_mappings(source)}
         except UnknownCodeError:
             return answers
         if not evidence:
@@ -482,7 +474,7 @@ class Crosswalker:
     def _preferential_parent(self, code: str) -> str | None:
         if code not in self._index:
             return None
-        value = self.rm.concept(code).attributes.get("preferential_parent")
+        value = self.terms.concept(code).attributes.get("preferential_parent")
         if not value:
             return None
         try:
@@ -494,7 +486,7 @@ class Crosswalker:
         found = self._parents_cache.get(code)
         if found is None:
             # the fallback walks the same upper classification levels for every code below them
-            found = self._parents_cache[code] = [p for p in self.rm.parents(code) if p.startswith("ORPHA:")] \
+            found = self._parents_cache[code] = [p for p in self.terms.parents(code) if p.startswith("ORPHA:")] \
                 if code in self._index else []
         return found
 
@@ -512,7 +504,7 @@ class Crosswalker:
 
     def _label(self, code: str) -> str:
         try:
-            return self.rm.concept(code).label
+            return self.terms.concept(code).label
         except UnknownCodeError:
             return ""
 
@@ -585,7 +577,7 @@ class Crosswalker:
         if code.partition(":")[0] in _FAMILY:
             hops += self._bridges(code)
         if not self.is_active(code):
-            concept = self.rm.concept(code)
+            concept = self.terms.concept(code)
             for r in concept.replaced_by:
                 replacement = _REPLACEMENT_RELATION.get(r.relation)
                 if replacement is not None:
@@ -645,8 +637,7 @@ class Crosswalker:
         4-character code, 4-character codes under a category)."""
         if self._se_children is None:
             children: dict[str, list[str]] = {}
-            systems = self.rm._concepts["system"]
-            for c, s in zip(self.rm._concepts["code"], systems):
+            for c, s in zip(self.terms.concept_codes(), self.terms.concept_systems()):
                 if s == _SE:
                     key = c[len(_SE) + 1:].replace(".", "")
                     if 4 <= len(key) <= 5 and "-" not in key:
@@ -686,7 +677,7 @@ class Crosswalker:
         return Mapping(frm, hop.target, hop.relation, basis=hop.basis, note=note)
 
     def _row(self, j: int, inverse: bool) -> Mapping:
-        m = self.rm._mapping(j)
+        m = self.terms.mapping(j)
         older = tuple(self._row(k, False) for k in self._older.get(j, ()))
         stated = Mapping(m.source, m.target, m.relation, m.icd_relation, m.validated, (), m.provenance,
                          m.published, m.qualifier, basis=STATED, superseded=older)

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from .. import codes as _codes
 from ..errors import InvalidCodeError
 from ..model import Concept, Mapping
-from .rare_map import RareMap
+from .terminology import Terminology
 
 KINDS = ("added", "retired", "reactivated", "status", "replacement", "renamed", "kind", "parents",
          "mapping_added", "mapping_removed", "mapping_relation")
@@ -41,7 +41,7 @@ class Change:
     detail: str = ""
 
 
-def diff(old: RareMap, new: RareMap, *, systems: Iterable[str] | None = None,
+def diff(old: Terminology, new: Terminology, *, systems: Iterable[str] | None = None,
          codes: Iterable[str] | None = None) -> list[Change]:
     """Every change from ``old`` to ``new``, sorted by system, code and kind.
 
@@ -51,11 +51,11 @@ def diff(old: RareMap, new: RareMap, *, systems: Iterable[str] | None = None,
     """
     wanted = {_codes._system(s).value for s in systems} if systems is not None else None
     in_scope, _ = scope(old, new, codes)
-    old_sources, new_sources = old._by_source, new._by_source
+    old_sources, new_sources = old.mapping_rows_by_source(), new.mapping_rows_by_source()
     changes: list[Change] = []
     for code in sorted(in_scope):
-        a = old.concept(code) if code in old._index else None
-        b = new.concept(code) if code in new._index else None
+        a = old.concept(code) if old.has_concept(code) else None
+        b = new.concept(code) if new.has_concept(code) else None
         known = a or b
         system = known.system if known is not None else _system_of(code)
         if wanted is not None and system not in wanted:
@@ -66,10 +66,11 @@ def diff(old: RareMap, new: RareMap, *, systems: Iterable[str] | None = None,
     return changes
 
 
-def scope(old: RareMap, new: RareMap, codes: Iterable[str] | None = None) -> tuple[set[str], list[str]]:
+def scope(old: Terminology, new: Terminology, codes: Iterable[str] | None = None) -> tuple[set[str], list[str]]:
     """The canonical codes a diff covers (concepts and mapped source codes of either release),
     restricted to ``codes`` when given, and the given codes that neither release knows."""
-    known = set(old._index) | set(new._index) | set(old._by_source) | set(new._by_source)
+    known = (set(old.concept_rows()) | set(new.concept_rows()) | set(old.mapping_rows_by_source())
+             | set(new.mapping_rows_by_source()))
     if codes is None:
         return known, []
     found: set[str] = set()
@@ -83,7 +84,7 @@ def scope(old: RareMap, new: RareMap, codes: Iterable[str] | None = None) -> tup
     return found, unknown
 
 
-def _canonical(old: RareMap, new: RareMap, code: str, known: set[str]) -> str | None:
+def _canonical(old: Terminology, new: Terminology, code: str, known: set[str]) -> str | None:
     for rm in (new, old):
         try:
             return rm.resolve(code)

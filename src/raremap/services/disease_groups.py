@@ -1,6 +1,6 @@
 """Grouped lookup: one answer per disease instead of one row per code.
 
-:func:`lookup_diseases` runs the ordinary lookup (:meth:`RareMap.lookup`) over a wider pool and
+:func:`lookup_diseases` runs the ordinary lookup (:meth:`Terminology.lookup`) over a wider pool and
 folds the hits that name one disease into one :class:`~raremap.model.DiseaseMatch`, in the order
 of their best hit (so the disease whose name the query spells best comes first).
 
@@ -8,11 +8,11 @@ Which disease a hit belongs to (its *head*, the ORPHA code when there is one):
 
 * an ORPHA hit is its own head;
 * an ICD-10-SE or WHO ICD-10 code: the ORPHA code its ICD-10-SE title is bridged to
-  (:meth:`RareMap.lexical_mappings`, the best score when it is the only one with it); a category
+  (:meth:`Terminology.lexical_mappings`, the best score when it is the only one with it); a category
   whose own title names the disease one of its subdivisions is bridged to (E84 "Cystisk fibros"
   through E84.0 …);
 * any code: the one ORPHA code a release maps it to as ``exact`` (Alpha-ID-SE entries, SNOMED CT,
-  ICD-11), else the one ORPHA code among those :meth:`RareMap.crosswalk` links it to whose name
+  ICD-11), else the one ORPHA code among those :meth:`Crosswalker.crosswalk` links it to whose name
   its title names (ICD11:LD28.01 "Marfan syndrome" → ORPHA:558 of the three ORPHA codes behind
   Q87.4);
 * otherwise the hit is a group of its own (with its WHO/Swedish ICD-10 twin of the same key).
@@ -44,8 +44,10 @@ from ..errors import RaremapError
 from ..indexes.swedish import match_names
 from ..model import DiseaseCode, DiseaseMatch, Mapping, Match, Relation, Status
 
+from .terminology import SystemArg, Terminology, check_limit, check_text
+
 if TYPE_CHECKING:
-    from .rare_map import RareMap, SystemArg
+    from .crosswalk import Crosswalker
 
 __all__ = ["GROUP_SYSTEMS", "lookup_diseases"]
 
@@ -62,8 +64,9 @@ _ICD10 = ("ICD10SE", "ICD10")
 class _Groups:
     """The per-call state of one grouped lookup (caches of heads and names)."""
 
-    def __init__(self, rm: RareMap) -> None:
-        self.rm = rm
+    def __init__(self, terms: Terminology, crosswalker: Crosswalker) -> None:
+        self.terms = terms
+        self.crosswalker = crosswalker
         self._names: dict[str, list[str]] = {}
         self._members: dict[str, tuple[DiseaseCode, ...]] = {}
 
@@ -88,7 +91,7 @@ class _Groups:
         if not label:
             return None, None, None
         try:
-            found_maps = self.rm.crosswalk(code, to="ORPHA")
+            found_maps = self.crosswalker.crosswalk(code, to="ORPHA")
         except RaremapError:
             return None, None, None
         targets = list(dict.fromkeys(m.target for m in found_maps))
@@ -104,7 +107,7 @@ class _Groups:
         """The ORPHA code an ICD-10-SE code's title (or, for a category, a subdivision's whose
         disease the category's title also names) is bridged to."""
         try:
-            pairs = self.rm.lexical_mappings(se_code)
+            pairs = self.terms.lexical_mappings(se_code)
         except RaremapError:
             return None
         if pairs and (len(pairs) == 1 or (pairs[0].score or 0) > (pairs[1].score or 0)):
@@ -123,7 +126,7 @@ class _Groups:
         label = self._label(se_code)
         for digit in "0123456789":
             try:
-                pairs = self.rm.lexical_mappings(f"{se_code}.{digit}")
+                pairs = self.terms.lexical_mappings(f"{se_code}.{digit}")
             except RaremapError:
                 continue
             for m in pairs:
@@ -142,11 +145,11 @@ class _Groups:
 
     def _find_members(self, head: str) -> tuple[DiseaseCode, ...]:
         found: dict[str, DiseaseCode] = {}
-        for m in self.rm.crosswalk(head):
+        for m in self.crosswalker.crosswalk(head):
             system = m.target.split(":", 1)[0]
             if system in GROUP_SYSTEMS and m.target not in found:
                 found[m.target] = self._code(m, self.names_score(self._label(m.target), head))
-        for m in self.rm.lexical_mappings(head):
+        for m in self.terms.lexical_mappings(head):
             old = found.get(m.target)
             if old is None:
                 found[m.target] = self._code(m, m.score)
@@ -154,7 +157,7 @@ class _Groups:
                 found[m.target] = _with_score(old, m.score)
             if m.target.count(".") == 1:  # the category above, when its own title names the disease
                 category = m.target.split(".", 1)[0]
-                if category not in found and category in self.rm:
+                if category not in found and category in self.terms:
                     score = self.names_score(self._label(category), head)
                     if score is not None and score >= HEAD_NAMED:
                         found[category] = DiseaseCode(category, "ICD10SE", self._label(category), Relation.UNSPECIFIED,
@@ -176,9 +179,9 @@ class _Groups:
         if system not in _ICD10:
             return ()
         other = f"{'ICD10' if system == 'ICD10SE' else 'ICD10SE'}:{body}"
-        if other not in self.rm:
+        if other not in self.terms:
             return ()
-        release = self.rm.concept(other).release
+        release = self.terms.concept(other).release
         return (DiseaseCode(other, other.split(":", 1)[0], self._label(other), Relation.EXACT, "edition", release),)
 
     def _code(self, m: Mapping, score: float | None) -> DiseaseCode:
@@ -191,7 +194,7 @@ class _Groups:
         """Every name of an ORPHA concept (labels and synonyms in every language)."""
         found = self._names.get(orpha)
         if found is None:
-            c = self.rm.concept(orpha)
+            c = self.terms.concept(orpha)
             found = self._names[orpha] = list(dict.fromkeys([*c.labels.values(), c.label, *(t.text for t in c.synonyms)]))
         return found
 
@@ -210,7 +213,7 @@ class _Groups:
         """(label, its language) of ``head``: its label in ``lang`` (for an ORPHA code and
         Swedish: the name it borrows from a bridged ICD-10-SE title, the part naming the disease,
         best first); when ``asked``, also a synonym in ``lang``; else its preferred label."""
-        c = self.rm.concept(head)
+        c = self.terms.concept(head)
         if lang:
             if lang in c.labels:
                 return c.labels[lang], lang
@@ -229,7 +232,7 @@ class _Groups:
         title naming the disease that names it best ("Cystisk fibros" from E84.0 rather than
         E84.9 "Cystisk fibros, ospecificerad"), the shortest on a tie; "" when none."""
         parts: dict[str, float] = {}
-        for m in self.rm.lexical_mappings(orpha):
+        for m in self.terms.lexical_mappings(orpha):
             title, name = m.matched
             hit = match_names(title, name)
             part = hit.title_part if hit is not None else title
@@ -241,33 +244,35 @@ class _Groups:
 
     def _label(self, code: str) -> str:
         try:
-            return self.rm.concept(code).label
+            return self.terms.concept(code).label
         except RaremapError:
             return ""
 
     def _active(self, code: str) -> bool:
         try:
-            return self.rm.concept(code).status is Status.ACTIVE
+            return self.terms.concept(code).status is Status.ACTIVE
         except RaremapError:
             return False
 
     def _stated(self, code: str) -> list[Mapping]:
         try:
-            return self.rm.mappings(code, direction="both")
+            return self.terms.mappings(code, direction="both")
         except RaremapError:
             return []
 
 
-def lookup_diseases(rm: RareMap, text: str, system: SystemArg = None, lang: str | Iterable[str] | None = None,
-                    limit: int = 10) -> list[DiseaseMatch]:
+def lookup_diseases(terms: Terminology, crosswalker: Crosswalker, text: str, system: SystemArg = None,
+                    lang: str | Iterable[str] | None = None, limit: int = 10) -> list[DiseaseMatch]:
     """The diseases whose names match ``text``, best first, one :class:`DiseaseMatch` each
     (see the module docstring). ``system`` and ``lang`` restrict the names searched, as in
-    :meth:`RareMap.lookup`; a disease still lists its codes in every system."""
+    :meth:`Terminology.lookup`; a disease still lists its codes in every system."""
+    check_limit(limit)
+    check_text(text, "lookup")
     if limit <= 0:
         return []
-    groups = _Groups(rm)
+    groups = _Groups(terms, crosswalker)
     one_lang = lang if isinstance(lang, str) else None
-    hits = rm.lookup(text, system=system, lang=lang, limit=max(POOL_MIN, POOL * limit))
+    hits = terms.lookup(text, system=system, lang=lang, limit=max(POOL_MIN, POOL * limit))
     order: list[str] = []
     first: dict[str, Match] = {}
     joined: dict[str, list[DiseaseCode]] = {}  # codes a hit joins an ORPHA disease through (ICD-11 …)
@@ -304,7 +309,7 @@ def lookup_diseases(rm: RareMap, text: str, system: SystemArg = None, lang: str 
         out.append(DiseaseMatch(
             code=code, system=code.split(":", 1)[0], label=label, label_lang=label_lang, score=hit.score,
             matched_term=hit.matched_term, matched_code=hit.code, match=hit.match, matched_lang=hit.matched_lang,
-            matched_source=hit.matched_source, codes=members, status=rm.concept(code).status,
+            matched_source=hit.matched_source, codes=members, status=terms.concept(code).status,
         ))
         if len(out) == limit:
             break

@@ -49,7 +49,7 @@ from .crosswalk import system_of
 from ..model import Relation
 
 if TYPE_CHECKING:
-    from .rare_map import RareMap
+    from .terminology import Terminology
 
 PREDICATES = {
     Relation.EXACT: "skos:exactMatch",
@@ -87,13 +87,12 @@ REQUIRED = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 KEY = ("subject_id", "predicate_id", "predicate_modifier", "object_id", "mapping_justification")
 
 
-def rows(rm: RareMap, systems: Iterable[str] | None = None) -> Iterator[dict[str, str]]:
+def rows(rm: Terminology, systems: Iterable[str] | None = None) -> Iterator[dict[str, str]]:
     """One SSSOM row per stated mapping (subject system in ``systems`` when given)."""
-    wanted = {rm.crosswalker.target_system(s) for s in systems} if systems is not None else None
-    cols = rm._mappings
-    labels = rm._concepts["label"]
-    index = rm._index
-    for j in range(len(cols["source"])):
+    wanted = {rm.system_prefix(s) for s in systems} if systems is not None else None
+    cols = {name: rm.mapping_column(name) for name in ("source", "target", "relation", "icd_relation", "validated",
+                                                       "qualifier", "file", "position", "release")}
+    for j in range(rm.mapping_count()):
         source, target = cols["source"][j], cols["target"][j]
         if wanted is not None and system_of(source) not in wanted:
             continue
@@ -111,11 +110,11 @@ def rows(rm: RareMap, systems: Iterable[str] | None = None) -> Iterator[dict[str
         notes.append(f"source: {cols['release'][j]}" + (f" ({where})" if where else ""))
         yield {
             "subject_id": source,
-            "subject_label": _label(labels, index, source),
+            "subject_label": rm.label_of(source) or "",
             "predicate_id": PREDICATES[relation],
             "predicate_modifier": "Not" if relation is Relation.WRONG else "",
             "object_id": target,
-            "object_label": _label(labels, index, target),
+            "object_label": rm.label_of(target) or "",
             "mapping_justification": "semapv:ManualMappingCuration",
             "confidence": "",
             "subject_match_field": "",
@@ -124,9 +123,9 @@ def rows(rm: RareMap, systems: Iterable[str] | None = None) -> Iterator[dict[str
         }
 
 
-def lexical_rows(rm: RareMap, systems: Iterable[str] | None = None) -> Iterator[dict[str, str]]:
+def lexical_rows(rm: Terminology, systems: Iterable[str] | None = None) -> Iterator[dict[str, str]]:
     """One SSSOM row per derived lexical pair (ICD-10-SE code → ORPHA code)."""
-    wanted = {rm.crosswalker.target_system(s) for s in systems} if systems is not None else None
+    wanted = {rm.system_prefix(s) for s in systems} if systems is not None else None
     for m in rm.all_lexical_mappings():
         if wanted is not None and system_of(m.source) not in wanted:
             continue
@@ -148,12 +147,7 @@ def lexical_rows(rm: RareMap, systems: Iterable[str] | None = None) -> Iterator[
         }
 
 
-def _label(labels: list[str], index: dict[str, int], code: str) -> str:
-    i = index.get(code)
-    return (labels[i] or "") if i is not None else ""
-
-
-def write(rm: RareMap, out: TextIO | None = None, *, systems: Iterable[str] | None = None,
+def write(rm: Terminology, out: TextIO | None = None, *, systems: Iterable[str] | None = None,
           mapping_set_id: str | None = None, curie_map: dict[str, str] | None = None, lexical: bool = False) -> int:
     """Write every stated mapping as SSSOM TSV (metadata header + rows) to ``out``; returns the row count.
     ``lexical=True`` adds the derived lexical pairs (``semapv:LexicalMatching`` with a confidence).

@@ -22,9 +22,9 @@ A code Orphanet marks non-rare in Europe never needs attention; an inactive code
 replacement is never recommended. Every reason names the releases its statements come from and
 marks derived relations as derived.
 
-``assess(rm, code)`` answers for an ORPHA code, for a code that maps to exactly one ORPHA code
+``Assessor(terms).assess(code)`` answers for an ORPHA code, for a code that maps to exactly one ORPHA code
 (SNOMED CT, Alpha-ID), and for an ICD code (how many rare diseases it covers, whether it is
-the own code of one of them). ``umi_table(rm)`` lists every active ORPHA disorder and subtype
+the own code of one of them). ``umi_table(assessor)`` lists every active ORPHA disorder and subtype
 with its flags (groups of disorders are left out: a group is a classification heading, not a
 diagnosis a record names; pass ``kinds=None`` to include them).
 """
@@ -36,12 +36,12 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from .crosswalk import EDITION, HIERARCHY, INVERSE, STATED, system_of
+from .crosswalk import EDITION, HIERARCHY, INVERSE, STATED, Crosswalker, system_of
 from ..errors import NoMatchError, UnknownCodeError
 from ..model import DiseaseMatch, IcdRelation, Mapping, Relation, Status
 
 if TYPE_CHECKING:
-    from .rare_map import RareMap
+    from .terminology import Terminology
 
 _REL = {
     Relation.EXACT: ("exact", "exakt"),
@@ -175,13 +175,13 @@ def _covers_specifically(m: Mapping) -> bool:
 
 
 class Assessor:
-    """UMI assessments over one RareMap, cached per code."""
+    """UMI assessments over one :class:`Terminology` (through its crosswalker), cached per code."""
 
-    def __init__(self, rm: RareMap) -> None:
-        self.rm = rm
-        self.cw = rm.crosswalker
+    def __init__(self, terms: Terminology, crosswalker: Crosswalker | None = None) -> None:
+        self.terms = terms
+        self.cw = crosswalker if crosswalker is not None else Crosswalker(terms)
         self._cache: dict[str, UmiAssessment] = {}
-        self._release_system = {r.id: r.system for r in rm.releases}
+        self._release_system = {r.id: r.system for r in terms.releases}
 
     def assess(self, code: str) -> UmiAssessment:
         """The UMI assessment of ``code`` (any spelling of any system)."""
@@ -197,7 +197,9 @@ class Assessor:
         restricts the names searched, as there), assessed as its code; ``name`` and ``resolved``
         say what was asked and found, and the reason starts by saying which name it was read as.
         Raises :class:`NoMatchError` when no name matches."""
-        found = self.rm.lookup_diseases(text, lang=lang, limit=1)
+        from .disease_groups import lookup_diseases  # on first use: the name index needs rapidfuzz
+
+        found = lookup_diseases(self.terms, self.cw, text, lang=lang, limit=1)
         if not found:
             raise NoMatchError(text)
         d = found[0]
@@ -248,8 +250,8 @@ class Assessor:
     def has_specific_icd10(self, orpha: str) -> bool:
         """Cheap check: does Orphanet state an exact or specific ICD-10 code for ``orpha``? (Only
         the newest release of a publisher stating a pair counts, as in the crosswalk.)"""
-        cols = self.rm._mappings
-        targets, relations, icd = cols["target"], cols["relation"], cols["icd_relation"]
+        column = self.terms.mapping_column
+        targets, relations, icd = column("target"), column("relation"), column("icd_relation")
         return any(targets[j].startswith("ICD10:") and (relations[j] == "exact" or (
                        icd[j] == "specific" and relations[j] not in _NOT_OWN_NAMES))
                    for j in self.cw.current_rows(orpha))
@@ -507,9 +509,9 @@ class Assessor:
         return self._lexical(code)
 
     def _lexical(self, code: str) -> list[Mapping]:
-        """:meth:`RareMap.lexical_mappings` (none for a code that is not a loaded concept)."""
+        """:meth:`Terminology.lexical_mappings` (none for a code that is not a loaded concept)."""
         try:
-            return self.rm.lexical_mappings(code)
+            return self.terms.lexical_mappings(code)
         except UnknownCodeError:
             return []
 
@@ -635,7 +637,7 @@ class Assessor:
 
     def _concept(self, code: str):
         try:
-            return self.rm.concept(code)
+            return self.terms.concept(code)
         except UnknownCodeError:
             return None
 
@@ -704,18 +706,17 @@ def _describe(maps: tuple[Mapping, ...] | list[Mapping], lang: int, *, relation:
 UMI_KINDS = ("disorder", "subtype")
 
 
-def umi_table(rm: RareMap, kinds: tuple[str, ...] | None = UMI_KINDS) -> pa.Table:
+def umi_table(assessor: Assessor, kinds: tuple[str, ...] | None = UMI_KINDS) -> pa.Table:
     """Every active ORPHA code of ``kinds`` (Orphanet classification level: ``disorder``,
     ``subtype``; ``group`` is left out by default — a group of disorders is a classification
     heading, not a diagnosis UMI names; None = every level) with its UMI flags (``specific_icd10``
     null where no release states the relation), ICD/SNOMED candidates and the recommendation, one
     row per ORPHA code. Inactive codes (obsolete, deprecated, non-rare) are left out: they are
     never recommended (:meth:`Assessor.assess` explains each)."""
-    assessor = rm.umi_assessor
     cols: dict[str, list] = {name: [] for name in (
         "orpha", "label", "kind", "specific_icd10", "specific_icd11", "needs_attention", "icd10", "icd10_relation",
         "icd10se", "icd11", "icd11_relation", "snomed", "recommended", "reason_sv", "reason_en")}
-    for concept in rm.concepts("ORPHA", active_only=True):
+    for concept in assessor.terms.concepts("ORPHA", active_only=True):
         if kinds is not None and concept.kind and concept.kind not in kinds:
             continue
         a = assessor.assess(concept.code)
