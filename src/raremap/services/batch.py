@@ -52,8 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from ..codes import System, _split_prefix, system_named
-from .crosswalk import system_of
+from ..codes import System, split_prefix, system_named, system_of
 from ..debris import clean_stale, temporary_name
 from ..loader import cache_dir, load
 from ..errors import InvalidCodeError, RaremapError, UnknownCodeError, UsageError
@@ -534,7 +533,7 @@ class BatchMapper:
         try:
             return (_spellings(rm).get(value) if self.system is None else None) or cw.resolve(value, self.system)
         except InvalidCodeError as err:
-            if self.system is None or _split_prefix(value.strip())[0] is None:
+            if self.system is None or split_prefix(value.strip())[0] is None:
                 return _Answer("invalid", None, error=err.reason)
             # system= reads bare codes; a code that names its own system is read as written
             try:

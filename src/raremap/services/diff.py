@@ -49,7 +49,7 @@ def diff(old: RareMap, new: RareMap, *, systems: Iterable[str] | None = None,
     ``codes`` restricts it to those codes (any spelling; e.g. a registry's stored codes); see
     :func:`scope` for the codes neither release knows.
     """
-    wanted = {_codes._system(s).value for s in systems} if systems is not None else None
+    wanted = {_codes.system_named(s).value for s in systems} if systems is not None else None
     in_scope, _ = scope(old, new, codes)
     old_sources, new_sources = old._by_source, new._by_source
     changes: list[Change] = []

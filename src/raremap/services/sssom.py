@@ -45,7 +45,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
-from .crosswalk import system_of
+from ..codes import system_of
 from ..model import Relation
 
 if TYPE_CHECKING:

@@ -1,0 +1,138 @@
+"""The code-system registry: run-time registration, the tables derived from it, and properties
+of the built-in rows."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from raremap import codes
+from raremap.codes import System
+from raremap.errors import InvalidCodeError
+
+
+def test_a_registered_system_parses_and_is_gone_after_unregistering() -> None:
+    row = codes.register_system("TESTCS", "TESTCS test terminology", lambda v: v.upper(), aliases=("test-cs",),
+                                fhir_uri="https://example.org/fhir/testcs")
+    try:
+        assert codes.canonical("Test CS: t1") == "TESTCS:T1" and codes.parse("TESTCS:t1").system is row.system
+        assert row.system == "TESTCS" and row.system.value == "TESTCS" and row.sssom_prefix == "testcs"
+        assert codes.system_for_uri("https://example.org/fhir/testcs") is row.system
+        assert codes.code_systems()[-1] is row
+        with pytest.raises(InvalidCodeError, match="prefix says TESTCS, expected ORPHA"):
+            codes.canonical("TESTCS:T1", "ORPHA")
+        # without a guess of its own, a bare code is never read as TESTCS
+        assert [c.system for c in codes.candidates("558")] == [System.ORPHA]
+    finally:
+        codes.unregister_system("TESTCS")
+    with pytest.raises(InvalidCodeError, match="unknown code system; use one of ORPHA, ICD10SE, ICD10, ICD10GM, "
+                                               "ICD11, SCTID, ALPHAID"):
+        codes.system_named("TESTCS")
+
+
+def test_register_system_refuses_a_taken_prefix_or_alias() -> None:
+    with pytest.raises(ValueError, match="registered already"):
+        codes.register_system("ORPHA", "another Orphanet")
+    with pytest.raises(ValueError, match="names SCTID already"):
+        codes.register_system("MYSNOMED", "SNOMED again", aliases=("snomed-ct",))
+    with pytest.raises(ValueError, match="built in"):
+        codes.unregister_system("ICD11")
+    assert [r.prefix for r in codes.code_systems()] == [s.value for s in System]
+
+
+def test_fetch_folders_and_licences_come_from_the_registry() -> None:
+    from raremap import fetch, sources
+
+    folders = {r.name: fetch.system_folder(r.name) for r in sources.readers()}
+    assert {n for n, f in folders.items() if f == "orphanet"} == {
+        "orphanet-nomenclature", "orphanet-product1", "orphanet-classifications", "orphanet-product3",
+        "orphanet-linearisation", "orphanet-product7", "orphanet-masterfile", "ordo"}
+    assert folders["ksh97p"] == folders["icd10se-inera"] == "icd10se"
+    assert folders["who-icd10-icd11-maps"] == "icd11" and folders["snomed-rf2"] == "snomed"
+    assert folders["alpha-id-se"] == "alpha_id_se"
+    assert "CC BY 4.0" in fetch.licence_for("orphanet") and "CC BY-ND 3.0 IGO" in fetch.licence_for("icd11")
+    assert fetch.licence_for("snomed") == fetch.SNOMED_LICENCE and fetch.licence_for("elsewhere") == ""
+    assert {d.licence for d in fetch.Catalogue.official().only(["icd11"]).downloads} == {fetch.WHO_LICENCE}
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties of the built-in rows
+
+ROWS = codes.code_systems()
+
+
+def _respelled(draw, text: str) -> str:
+    """``text`` with each letter's case drawn and separators (space, -, _) drawn between characters."""
+    out = []
+    for i, ch in enumerate(text):
+        if i and draw(st.booleans()):
+            out.append(draw(st.sampled_from(" -_")))
+        out.append(ch.upper() if draw(st.booleans()) else ch.lower())
+    return "".join(out)
+
+
+@st.composite
+def spellings(draw) -> tuple[codes.CodeSystem, str]:
+    row = draw(st.sampled_from(ROWS))
+    name = draw(st.sampled_from((row.prefix, *row.aliases)))
+    return row, _respelled(draw, name)
+
+
+@given(spellings())
+def test_every_alias_in_any_spelling_names_its_one_system(case) -> None:
+    row, spelling = case
+    assert codes.system_named(spelling) is row.system
+    assert codes.code_system(spelling) is row
+
+
+ICD10 = st.builds(lambda letter, two, tail: f"{letter}{two:02d}{tail}", st.sampled_from("ABCDEGMQZ"),
+                  st.integers(0, 99), st.sampled_from(["", ".0", ".4", ".88", ".9"]))
+
+
+def _sctid(draw) -> str:
+    body = str(draw(st.integers(100, 10**12))) + draw(st.sampled_from(["00", "10", "11"]))
+    return body + codes.verhoeff_digit(body)
+
+
+@st.composite
+def valid_codes(draw) -> str:
+    system = draw(st.sampled_from(list(System)))
+    if system is System.ORPHA:
+        value = str(draw(st.integers(1, 9_999_999)))
+    elif system is System.ICD10SE:
+        value = draw(st.one_of(ICD10, st.sampled_from(["E10.0A", "A08.3B", "Q87.4"])))
+    elif system in (System.ICD10, System.ICD10GM):
+        value = draw(ICD10)
+    elif system is System.ICD11:
+        value = draw(st.sampled_from(["LD28.01", "1A00", "5A11", "BlockL1-1A0", "02", "X", "1A00&XN8P1", "XN8P1"]))
+    elif system is System.SCTID:
+        value = _sctid(draw)
+    else:
+        value = f"I{draw(st.integers(1, 9_999_999))}"
+    row = codes.code_system(system)
+    prefix = draw(st.sampled_from((row.prefix, *row.aliases)))
+    return f"{prefix}{draw(st.sampled_from([':', ' ', '_']))}{value}"
+
+
+@given(valid_codes())
+def test_canonical_spelling_is_a_fixed_point(text: str) -> None:
+    first = codes.canonical(text)
+    assert codes.canonical(first) == first
+    prefix, value = codes.split(first)
+    assert codes.find_system(prefix) is not None and codes.system_of(first) == prefix
+    assert codes.canonical(value, prefix) == first  # the bare code read in its system
+
+
+def test_each_row_names_its_uris_and_prefixes() -> None:
+    prefixes = [r.sssom_prefix for r in ROWS]
+    assert len(set(prefixes)) == len(prefixes) and all(p == p.lower() for p in prefixes)
+    for row in ROWS:
+        assert codes.system_for_uri(row.fhir_uri) is row.system
+        assert codes.system_for_uri(row.fhir_uri + "/") is row.system
+        for alias in row.fhir_aliases:
+            assert codes.system_for_uri(alias) is row.system
+    assert codes.system_for_uri("http://snomed.info/sct/45991000052106/version/20240531") is System.SCTID
+    assert codes.system_for_uri("http://loinc.org") is None
+    assert codes.code_system("ORPHA").curie("ORPHA:558") == "orphanet:558"
+    assert codes.find_system("orpha") is None and codes.find_system("OMIM") is None
