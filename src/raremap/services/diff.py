@@ -57,7 +57,7 @@ def diff(old: RareMap, new: RareMap, *, systems: Iterable[str] | None = None,
         a = old.concept(code) if code in old._index else None
         b = new.concept(code) if code in new._index else None
         known = a or b
-        system = known.system if known is not None else _system_of(code)
+        system = known.system if known is not None else _codes.system_of(code)
         if wanted is not None and system not in wanted:
             continue
         changes.extend(_concept_changes(system, code, a, b))
@@ -94,10 +94,6 @@ def _canonical(old: RareMap, new: RareMap, code: str, known: set[str]) -> str | 
     except InvalidCodeError:
         return None
     return next((str(c) for c in candidates if str(c) in known), None)
-
-
-def _system_of(code: str) -> str:
-    return code.partition(":")[0]
 
 
 def _concept_changes(system: str, code: str, a: Concept | None, b: Concept | None) -> list[Change]:
