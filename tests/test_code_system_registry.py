@@ -1,7 +1,11 @@
-"""The code-system registry: run-time registration, the tables derived from it, and properties
-of the built-in rows."""
+"""The code-system registry and reader discovery: run-time registration, the tables derived from
+them, and properties of the built-in rows."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -39,6 +43,30 @@ def test_register_system_refuses_a_taken_prefix_or_alias() -> None:
     with pytest.raises(ValueError, match="built in"):
         codes.unregister_system("ICD11")
     assert [r.prefix for r in codes.code_systems()] == [s.value for s in System]
+
+
+def test_readers_are_discovered_in_publisher_order() -> None:
+    from raremap import sources
+
+    names = [r.name for r in sources.readers()]
+    assert names == ["orphanet-nomenclature", "orphanet-product1", "orphanet-classifications", "orphanet-product3",
+                     "orphanet-linearisation", "orphanet-product7", "orphanet-masterfile", "ordo",
+                     "icd10se-inera", "icd10se-socialstyrelsen", "ksh97p",
+                     "icd11-simple-tabulation", "icd11-linearization-xlsx", "who-icd10-icd11-maps",
+                     "snomed-rf2", "alpha-id-se"]
+    with pytest.raises(ValueError, match="known already"):
+        sources.register_reader(sources.readers()[0])
+    with pytest.raises(TypeError, match="not a release reader"):
+        sources.register_reader(object())  # type: ignore[arg-type]
+
+
+def test_import_and_a_cached_load_import_no_reader(tmp_path: Path) -> None:
+    script = ("import sys, raremap; raremap.load(); "
+              "print(sorted(m for m in sys.modules if m.startswith('raremap.sources')))")
+    env = {"RAREMAP_CACHE": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, capture_output=True)  # builds
+    cached = subprocess.run([sys.executable, "-c", script], check=True, env=env, capture_output=True, text=True)
+    assert cached.stdout.strip() == "[]"
 
 
 def test_fetch_folders_and_licences_come_from_the_registry() -> None:

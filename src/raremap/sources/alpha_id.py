@@ -56,6 +56,7 @@ class AlphaIdSeReader:
     """Alpha-ID-SE text files, one input per file."""
 
     name = "alpha-id-se"
+    discovery_order = 600  # sources.readers(): a file claimed earlier is not offered later
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         return [(p,) for p in sorted(files) if _NAME.match(stem(p))]

@@ -409,6 +409,7 @@ class WhoMappingReader:
     """The WHO ICD-10 ⇄ ICD-11 mapping tables of one directory, read together as one release."""
 
     name = "who-icd10-icd11-maps"
+    discovery_order = 420  # sources.readers(): a file claimed earlier is not offered later
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         groups: dict[tuple[Path, int], list[Path]] = defaultdict(list)
