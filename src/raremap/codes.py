@@ -123,6 +123,7 @@ class CodeSystem:
     fhir_uri_subpaths: bool = False  # URIs below fhir_uri (SNOMED CT edition/version URIs) name it too
     licence: str = ""  # licence and attribution of its releases
     licence_iri: str = ""  # the licence as an IRI (SSSOM ``license``); "" when none is stated
+    sssom_justification: str = "semapv:ManualMappingCuration"  # how its releases' mappings were made
     fetch_folder: str = ""  # folder of its releases in a releases directory
     reader_names: tuple[str, ...] = ()  # reader-name prefixes whose files belong in fetch_folder
 
@@ -257,6 +258,8 @@ _BUILT_IN = (
         sssom_prefix="icd11", iri_base="urn:raremap:icd11:",
         fhir_uri="http://id.who.int/icd/release/11/mms",
         licence=WHO_LICENCE, licence_iri="https://creativecommons.org/licenses/by-nd/3.0/igo/",
+        # WHO's transition tables state pairs without saying how each was made
+        sssom_justification="semapv:UnspecifiedMatching",
         fetch_folder="icd11", reader_names=("icd11", "who")),
     CodeSystem(
         System.SCTID, "SNOMED CT", _sctid, ("snomed", "snomedct", "sct"), 60,
