@@ -1,19 +1,128 @@
-"""The code-system registry and reader discovery: run-time registration, the tables derived from
-them, and properties of the built-in rows."""
+"""The code-system registry and reader registration: a system added at run time, with a reader
+for a format of its own, loads, looks up, crosswalks and exports without any other module knowing
+it; discovery order, the tables derived from the registry, and properties of the built-in rows."""
 
 from __future__ import annotations
 
+import csv
+import io
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import raremap
 from raremap import codes
 from raremap.codes import System
 from raremap.errors import InvalidCodeError
+from raremap.model import Concept, Mapping, Provenance, Record, Relation, Release, Term, TermKind
+
+from paths import DATA
+
+
+# ---------------------------------------------------------------------------------------------
+# A made-up terminology: "TESTCS" codes are 'T' plus digits, one file testcs-<version>.tsv with
+# lines  code<TAB>name<TAB>synonym<TAB>ORPHA code it names  (a format no raremap reader knows).
+
+TESTCS_FILE = "testcs-2026.tsv"
+TESTCS_LINES = [
+    "T101\tMarfan syndrome as TESTCS knows it\tTESTCS Marfan\t558",
+    "T202\tTuberous sclerosis complex, test edition\tTESTCS TSC\t805",
+]
+
+
+def _testcs_code(value: str) -> str:
+    value = value.upper()
+    if not (value.startswith("T") and value[1:].isdigit()):
+        raise ValueError("a TESTCS code is 'T' followed by digits")
+    return value
+
+
+class TestcsReader:
+    """Reads testcs-<version>.tsv."""
+
+    name = "testcs"
+    discovery_order = 900
+
+    def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
+        return [(f,) for f in files if f.name.startswith("testcs-") and f.suffix == ".tsv"]
+
+    def read(self, files: tuple[Path, ...], ctx) -> Iterator[Record]:
+        (path,) = files
+        version = path.stem.removeprefix("testcs-")
+        release = Release(f"testcs:{version}", "TESTCS", "TESTCS test terminology", version=version,
+                          files=(ctx.source_file(path),))
+        yield release
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            value, name, synonym, orpha = line.split("\t")
+            code = codes.canonical(value, "TESTCS")
+            yield Concept(code, "TESTCS", name, labels={"en": name},
+                          synonyms=(Term(synonym, "en", TermKind.SYNONYM),), release=release.id)
+            yield Mapping(code, codes.canonical(orpha, System.ORPHA), Relation.EXACT,
+                          provenance=Provenance(release.id, path.name, f"line {number}"), published=orpha)
+
+
+@pytest.fixture
+def testcs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """TESTCS registered (system and reader) for one test, a releases directory holding its file
+    beside the bundled Orphanet sample, and a cache of the test's own; unregistered afterwards."""
+    from raremap import sources
+
+    row = codes.register_system("TESTCS", "TESTCS test terminology", _testcs_code, aliases=("test-cs",),
+                                iri_base="https://example.org/testcs/")
+    reader = sources.register_reader(TestcsReader())
+    releases = tmp_path / "releases"
+    (releases / "testcs").mkdir(parents=True)
+    (releases / "testcs" / TESTCS_FILE).write_text("\n".join(TESTCS_LINES) + "\n", encoding="utf-8")
+    shutil.copytree(DATA / "orphanet", releases / "orphanet")
+    monkeypatch.setenv("RAREMAP_CACHE", str(tmp_path / "cache"))
+    try:
+        yield releases
+    finally:
+        sources.unregister_reader(reader)
+        codes.unregister_system(row.prefix)
+
+
+def test_a_system_registered_at_run_time_loads_looks_up_crosswalks_and_exports(testcs: Path) -> None:
+    from raremap.services import sssom
+
+    rm = raremap.load(releases=testcs)
+    assert "testcs:2026" in {r.id for r in rm.releases}
+    # by code, in any spelling the registry knows
+    for spelling in ("TESTCS:T101", "testcs t101", "Test-CS:t101", "TESTCS_T101"):
+        assert rm.concept(spelling).label == "Marfan syndrome as TESTCS knows it"
+    assert rm.concept("T202", system="testcs").code == "TESTCS:T202"
+    with pytest.raises(InvalidCodeError, match="'T' followed by digits"):
+        codes.canonical("TESTCS:101")
+    # by name and synonym
+    assert rm.lookup("Marfan syndrome as TESTCS knows it", system="TESTCS")[0].code == "TESTCS:T101"
+    assert rm.lookup("TESTCS TSC", system="TESTCS")[0].code == "TESTCS:T202"
+    # to a real system, both ways
+    assert {m.target for m in rm.crosswalk("TESTCS:T101", to="ORPHA")} == {"ORPHA:558"}
+    assert "TESTCS:T101" in {m.target for m in rm.crosswalk("ORPHA:558", to="TESTCS")}
+    # exported: its CURIE prefix declared with the IRI base given
+    out = io.StringIO()
+    sssom.write(rm, out, systems=["TESTCS"])
+    lines = out.getvalue().splitlines()
+    assert '#  testcs: "https://example.org/testcs/"' in lines
+    body = list(csv.DictReader((line for line in lines if not line.startswith("#")), delimiter="\t"))
+    assert {(r["subject_id"], r["predicate_id"], r["object_id"]) for r in body} == {
+        ("testcs:T101", "skos:exactMatch", "orphanet:558"), ("testcs:T202", "skos:exactMatch", "orphanet:805")}
+    assert all(r["subject_label"].startswith(("Marfan", "Tuberous")) for r in body)
+
+
+def test_the_registration_is_gone_after_the_fixture(tmp_path: Path) -> None:
+    from raremap import sources
+
+    with pytest.raises(InvalidCodeError):
+        codes.system_named("TESTCS")
+    assert "testcs" not in {r.name for r in sources.readers()}
+    assert [r.prefix for r in codes.code_systems()] == [s.value for s in System]
 
 
 def test_a_registered_system_parses_and_is_gone_after_unregistering() -> None:
