@@ -23,27 +23,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import codes
+from .codes import System
 from .errors import RaremapError
 from .sources.base import sha256_file
 
-ORPHADATA_LICENCE = (
-    "Orphadata Science datasets are licensed under Creative Commons Attribution 4.0 International "
-    "(CC BY 4.0). Attribution: Orphadata: Free access data from Orphanet. © INSERM 1999. "
-    "Available on http://www.orphadata.com."
-)
-WHO_LICENCE = (
-    "ICD-11 © World Health Organization, licensed under Creative Commons Attribution-NoDerivs 3.0 IGO "
-    "(CC BY-ND 3.0 IGO). Attribution: International Classification of Diseases, Eleventh Revision (ICD-11), "
-    "World Health Organization (WHO)."
-)
-SOCIALSTYRELSEN_LICENCE = (
-    "ICD-10-SE is published by Socialstyrelsen (the National Board of Health and Welfare, Sweden); "
-    "ICD-10 content © WHO. No licence is stated in the file; see the publisher's terms of use."
-)
-SNOMED_LICENCE = (
-    "SNOMED CT © SNOMED International, used under the SNOMED CT Affiliate Licence; free of charge "
-    "within member countries such as Sweden. raremap never downloads SNOMED CT."
-)
+# Licences and folders are the code-system registry's (codes.CodeSystem.licence / fetch_folder).
+ORPHADATA_LICENCE = codes.ORPHADATA_LICENCE
+WHO_LICENCE = codes.WHO_LICENCE
+SOCIALSTYRELSEN_LICENCE = codes.SOCIALSTYRELSEN_LICENCE
+SNOMED_LICENCE = codes.SNOMED_LICENCE
 
 # Orphadata product3 classification ids (one file per classification)
 CLASSIFICATION_IDS = (146, 147, 148, 150, 152, 156, 181, 182, 183, 184, 185, 186, 187, 188, 189, 193, 194, 195,
@@ -72,26 +61,28 @@ class Catalogue:
     def official(cls, *, lang: str = "en", icd11_release: str = "2025-01") -> Catalogue:
         orphadata = "https://www.orphadata.com/data/xml"
         who = f"https://icdcdn.who.int/static/releasefiles/{icd11_release}"
+        orpha, icd10se, icd11 = (codes.code_system(s) for s in (System.ORPHA, System.ICD10SE, System.ICD11))
+
+        def orphanet(name: str, url: str, **kw: bool) -> Download:
+            return Download(orpha.fetch_folder, name, url, orpha.licence, **kw)
+
         items = [
-            Download("orphanet", f"{lang}_product1.xml", f"{orphadata}/{lang}_product1.xml", ORPHADATA_LICENCE),
-            Download("orphanet", f"{lang}_product7.xml", f"{orphadata}/{lang}_product7.xml", ORPHADATA_LICENCE),
-            *(Download("orphanet", f"{lang}_product3_{i}.xml", f"{orphadata}/{lang}_product3_{i}.xml", ORPHADATA_LICENCE)
-              for i in CLASSIFICATION_IDS),
+            orphanet(f"{lang}_product1.xml", f"{orphadata}/{lang}_product1.xml"),
+            orphanet(f"{lang}_product7.xml", f"{orphadata}/{lang}_product7.xml"),
+            *(orphanet(f"{lang}_product3_{i}.xml", f"{orphadata}/{lang}_product3_{i}.xml") for i in CLASSIFICATION_IDS),
             # the nomenclature pack for coding (yearly, July) from orphacode.org, and ORDO; both
             # file names are stable across versions
-            Download("orphanet", f"Orphanet_Nomenclature_Pack_{lang.upper()}.zip",
-                     f"https://www.orphacode.org/data/packs/Orphanet_Nomenclature_Pack_{lang.upper()}.zip",
-                     ORPHADATA_LICENCE, extract=True),
-            Download("orphanet", "ordo_orphanet.owl", "https://www.orphadata.org/data/ORDO/ordo_orphanet.owl",
-                     ORPHADATA_LICENCE),
-            Download("icd10se", "icd-10-se.tsv",
+            orphanet(f"Orphanet_Nomenclature_Pack_{lang.upper()}.zip",
+                     f"https://www.orphacode.org/data/packs/Orphanet_Nomenclature_Pack_{lang.upper()}.zip", extract=True),
+            orphanet("ordo_orphanet.owl", "https://www.orphadata.org/data/ORDO/ordo_orphanet.owl"),
+            Download(icd10se.fetch_folder, "icd-10-se.tsv",
                      "https://www.socialstyrelsen.se/globalassets/sharepoint-dokument/dokument-webb/klassifikationer-och-koder/icd-10-se.tsv",
-                     SOCIALSTYRELSEN_LICENCE),
-            Download("icd11", f"SimpleTabulation-ICD-11-MMS-{lang}.zip", f"{who}/SimpleTabulation-ICD-11-MMS-{lang}.zip",
-                     WHO_LICENCE, extract=True),
+                     icd10se.licence),
+            Download(icd11.fetch_folder, f"SimpleTabulation-ICD-11-MMS-{lang}.zip",
+                     f"{who}/SimpleTabulation-ICD-11-MMS-{lang}.zip", icd11.licence, extract=True),
             # WHO's ICD-10 <-> ICD-11 transition tables of the same release (txt and xlsx; the txt are read)
-            Download("icd11", f"mapping_{icd11_release}.zip", f"{who}/mapping.zip", WHO_LICENCE, extract=True,
-                     unpack_to=f"mapping_{icd11_release}"),
+            Download(icd11.fetch_folder, f"mapping_{icd11_release}.zip", f"{who}/mapping.zip", icd11.licence,
+                     extract=True, unpack_to=f"mapping_{icd11_release}"),
         ]
         return cls(items)
 
@@ -212,7 +203,7 @@ def ingest(source: Path, dest: Path, *, system: str | None = None, licence: str 
         root = source.parent
     else:
         root = source
-        groups = [(system or _system_folder(reader.name), files) for reader, files in discover(source)]
+        groups = [(system or system_folder(reader.name), files) for reader, files in discover(source)]
         if not groups:
             raise FetchError(f"{source}: no release files recognised")
     for folder_name, files in groups:
@@ -227,23 +218,24 @@ def ingest(source: Path, dest: Path, *, system: str | None = None, licence: str 
             _record(target.parent, target.name, {
                 "source": f"local file {f}", "sha256": sha256_file(target), "size": str(target.stat().st_size),
                 "fetched": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "licence": licence or _licence_for(folder_name),
+                "licence": licence or licence_for(folder_name),
             })
             written.append(target)
     return written
 
 
-def _system_folder(reader_name: str) -> str:
-    for prefix, folder in (("orphanet", "orphanet"), ("ordo", "orphanet"), ("icd10se", "icd10se"), ("ksh97", "icd10se"),
-                           ("icd11", "icd11"), ("who", "icd11"), ("snomed", "snomed"), ("alpha", "alpha_id_se")):
-        if reader_name.startswith(prefix):
-            return folder
+def system_folder(reader_name: str) -> str:
+    """The releases-directory folder of a reader's files (``ordo`` → ``orphanet``): the folder of
+    the code system whose ``reader_names`` the name starts with, else the reader's name."""
+    for row in codes.code_systems():
+        if row.fetch_folder and reader_name.startswith(row.reader_names):
+            return row.fetch_folder
     return reader_name
 
 
-def _licence_for(folder: str) -> str:
-    return {"orphanet": ORPHADATA_LICENCE, "icd11": WHO_LICENCE, "icd10se": SOCIALSTYRELSEN_LICENCE,
-            "snomed": SNOMED_LICENCE}.get(folder, "")
+def licence_for(folder: str) -> str:
+    """Licence and attribution of the releases in a releases-directory folder ("" when none is recorded)."""
+    return next((row.licence for row in codes.code_systems() if row.fetch_folder == folder), "")
 
 
 def _record(folder: Path, name: str, entry: dict[str, str]) -> None:

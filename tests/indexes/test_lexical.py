@@ -113,7 +113,7 @@ def test_sssom_lexical_rows_only_on_request(make_map) -> None:
     m = sssom.write(rm, with_lexical, lexical=True)
     assert "LexicalMatching" not in plain.getvalue()
     assert m == n + len(list(rm.all_lexical_mappings())) and m > n
-    row = next(line for line in with_lexical.getvalue().splitlines() if "ICD10SE:E75.2A" in line)
+    row = next(line for line in with_lexical.getvalue().splitlines() if "icd10se:E75.2A" in line)
     assert "semapv:LexicalMatching" in row and "\t1.00\t" in row and "skos:relatedMatch" in row
 
 

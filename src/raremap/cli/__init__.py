@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from .. import load, snapshot
+from .. import codes, load, snapshot
 from ..errors import RaremapError, SnapshotError
 from ..loader import build
 from ..model import Concept, Mapping
@@ -44,7 +44,7 @@ class HelpFormatter(argparse.HelpFormatter):
         return super()._fill_text(text, width, indent)
 
 
-SYSTEMS = "ORPHA, ICD10SE, ICD10, ICD10GM, ICD11, SCTID, ALPHAID"
+SYSTEMS = ", ".join(row.prefix for row in codes.code_systems())  # the registry's, in display order
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -170,10 +170,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def system_arg(text: str) -> str:
     """argparse type of a code system name (ORPHA, ICD10SE, icd-10-se ...): its canonical name."""
-    from .. import codes
-
     try:
-        return codes._system(text).value
+        return codes.system_named(text).value
     except RaremapError:
         raise argparse.ArgumentTypeError(f"unknown code system {text!r} (use one of {SYSTEMS})") from None
 
@@ -383,7 +381,7 @@ def _fetch(args: argparse.Namespace) -> int:
             if not url or not name:
                 raise fetch.FetchError(f"--url {spec!r}: expected SYSTEM/NAME=URL")
             kept = [d for d in catalogue.downloads if d.name != name]
-            catalogue = fetch.Catalogue([*kept, fetch.Download(system, name, url, fetch._licence_for(system))])
+            catalogue = fetch.Catalogue([*kept, fetch.Download(system, name, url, fetch.licence_for(system))])
         written += fetch.fetch(catalogue, dest, progress=fetch.print_progress)
     for path in written:
         print(path)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from ..codes import icd10_key
+from ..codes import icd10_key, system_of, value_of
 from ..model import Concept, Mapping, Relation, TermKind
 from ..snapshot.compile import Compiled
 from ..sources.base import BuildReport
@@ -67,7 +67,7 @@ def _links(mappings: Sequence[Mapping]) -> dict[str, dict[str, list[int]]]:
     links: dict[str, dict[str, list[int]]] = {}
     for j, m in enumerate(mappings):
         for orpha, other in ((m.source, m.target), (m.target, m.source)):
-            if orpha.startswith("ORPHA:") and other.split(":", 1)[0] in _ICD10_SYSTEMS:
+            if orpha.startswith("ORPHA:") and system_of(other) in _ICD10_SYSTEMS:
                 links.setdefault(icd10_key(other), {}).setdefault(orpha, []).append(j)
     return links
 
@@ -141,7 +141,7 @@ def report_bridges(bridges: Sequence[Bridge], compiled: Compiled, report: BuildR
             parents[edge.child] = parents.get(edge.child, ()) + (edge.parent,)
     report.count("lexical mappings (ICD-10-SE title names the ORPHA disease; derived, not stated)", len(bridges))
     for b in bridges:
-        report.count(f"lexical mappings in chapter {chapter_of(b.source, parents).split(':', 1)[-1]}")
+        report.count(f"lexical mappings in chapter {value_of(chapter_of(b.source, parents))}")
 
 
 def bridges_table(bridges: Sequence[Bridge]) -> pa.Table:

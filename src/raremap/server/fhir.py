@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
+from .. import codes
 from ..codes import System
 from . import systems
 
@@ -46,7 +47,7 @@ def part(name: str, *parts: Json | None, extension: list[Json] | None = None) ->
 def coding(code: str, display: str | None = None, version: str | None = None) -> Json:
     """The FHIR Coding of a canonical raremap code (``ORPHA:558`` → system www.orpha.net, code 558);
     a prefix HL7 terminology has no URI for gets ``{CANONICAL}/CodeSystem/<prefix>``."""
-    prefix, _, bare = code.partition(":")
+    prefix, bare = codes.split(code)
     uri = systems.uri_of_prefix(prefix) or f"{CANONICAL}/CodeSystem/{prefix.lower()}"
     out: Json = {"system": uri, "code": bare}
     if version:

@@ -434,7 +434,7 @@ def _language(args: Args) -> str | None:
 
 
 def _bare(code: str) -> str:
-    return code.partition(":")[2]
+    return codes.value_of(code)
 
 
 def _same(code: str, system: System) -> bool:

@@ -17,41 +17,48 @@ Canonical URIs are those HL7 terminology and the publishers' FHIR profiles use:
 * SNOMED CT: ``http://snomed.info/sct`` (an edition URI ``http://snomed.info/sct/<module>`` or a
   ``.../version/<date>`` form is read as SNOMED CT too).
 
-Answers always carry the canonical URI.
+Answers always carry the canonical URI. The table is the code-system registry's
+(:class:`raremap.codes.CodeSystem` ``fhir_uri``/``fhir_aliases``); this module only reads it.
 """
 
 from __future__ import annotations
 
-from ..codes import System
+from collections.abc import Iterator, Mapping
 
-URIS: dict[System, str] = {
-    System.ORPHA: "http://www.orpha.net",
-    System.ICD10SE: "http://hl7.org/fhir/sid/icd-10-se",
-    System.ICD10: "http://hl7.org/fhir/sid/icd-10",
-    System.ICD10GM: "http://fhir.de/CodeSystem/bfarm/icd-10-gm",
-    System.ICD11: "http://id.who.int/icd/release/11/mms",
-    System.SCTID: "http://snomed.info/sct",
-    System.ALPHAID: "http://fhir.de/CodeSystem/bfarm/alpha-id",
-}
+from .. import codes
+from ..codes import System, SystemId
 
-ALIASES: dict[str, System] = {
-    "urn:oid:1.2.752.116.1.1.1.1.3": System.ICD10SE,
-    "https://terminologitjansten.inera.se/inera-kodverksforvaltning/kodverk/icd-10-se": System.ICD10SE,
-    "urn:oid:2.16.840.1.113883.6.3": System.ICD10,
-    "http://fhir.de/CodeSystem/dimdi/icd-10-gm": System.ICD10GM,
-    "http://fhir.de/CodeSystem/dimdi/alpha-id": System.ALPHAID,
-    "urn:oid:2.16.840.1.113883.6.96": System.SCTID,
-}
 
-NAMES: dict[System, str] = {
-    System.ORPHA: "Orphanet nomenclature (ORPHAcodes)",
-    System.ICD10SE: "ICD-10-SE (Swedish edition of ICD-10)",
-    System.ICD10: "ICD-10 (WHO)",
-    System.ICD10GM: "ICD-10-GM",
-    System.ICD11: "ICD-11 MMS",
-    System.SCTID: "SNOMED CT",
-    System.ALPHAID: "Alpha-ID-SE",
-}
+class _Registry(Mapping[SystemId, str]):
+    """A read-only view of one field of the code-system registry, by system (systems added at
+    run time included)."""
+
+    def __init__(self, field: str) -> None:
+        self._field = field
+
+    def __getitem__(self, system: SystemId) -> str:
+        row = codes.find_system(getattr(system, "value", system))
+        value = getattr(row, self._field, "") if row is not None else ""
+        if not value:
+            raise KeyError(system)
+        return value
+
+    def __iter__(self) -> Iterator[SystemId]:
+        return (row.system for row in codes.code_systems() if getattr(row, self._field))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+URIS: Mapping[SystemId, str] = _Registry("fhir_uri")  # canonical FHIR URI per system (codes.CodeSystem.fhir_uri)
+NAMES: Mapping[SystemId, str] = _Registry("title")
+
+
+def _aliases() -> dict[str, SystemId]:
+    return {uri: row.system for row in codes.code_systems() for uri in row.fhir_aliases}
+
+
+ALIASES: dict[str, SystemId] = _aliases()  # the built-in systems' alias URIs (codes.CodeSystem.fhir_aliases)
 
 # systems Orphanet cross-references that raremap does not load (mapping targets only), as HL7
 # terminology names them
@@ -63,26 +70,24 @@ EXTERNAL: dict[str, str] = {
     "MEDDRA": "http://terminology.hl7.org/CodeSystem/mdr",
 }
 
-_BY_URI = {uri: system for system, uri in URIS.items()} | ALIASES
 
-
-def system_of(uri: str) -> System | None:
+def system_of(uri: str) -> SystemId | None:
     """The raremap system a FHIR system URI names (canonical or alias), None when unknown."""
-    uri = uri.strip().rstrip("/")
-    found = _BY_URI.get(uri)
-    if found is None and uri.startswith(URIS[System.SCTID] + "/"):
-        return System.SCTID  # an edition or version URI
-    return found
+    return codes.system_for_uri(uri)
 
 
-def uri_of(system: System | str) -> str:
+def uri_of(system: SystemId | str) -> str:
     """The canonical FHIR URI of a raremap system (``"ORPHA"`` → ``http://www.orpha.net``)."""
-    return URIS[System(system)]
+    return URIS[codes.code_system(system).system]
 
 
 def uri_of_prefix(prefix: str) -> str | None:
     """The FHIR URI of a code prefix: a raremap system or a cross-referenced one (OMIM, UMLS …);
     None when HL7 terminology names none."""
-    if prefix in System.__members__:
-        return URIS[System(prefix)]
+    row = codes.find_system(prefix)
+    if row is not None and row.fhir_uri:
+        return row.fhir_uri
     return EXTERNAL.get(prefix.upper())
+
+
+__all__ = ["ALIASES", "EXTERNAL", "NAMES", "System", "URIS", "system_of", "uri_of", "uri_of_prefix"]

@@ -45,7 +45,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from .. import codes
-from ..codes import ICD10_FAMILY, icd10_display
+from ..codes import ICD10_FAMILY, icd10_display, system_of
 from ..errors import InvalidCodeError, UnknownCodeError
 from ..model import Mapping, Relation
 
@@ -96,11 +96,6 @@ class _Found(NamedTuple):
     relation: Relation
     statements: int
     steps: tuple[tuple[str, Hop], ...]
-
-
-def system_of(code: str) -> str:
-    """The prefix of a canonical code (``ICD10SE:Q87.4`` → ``ICD10SE``)."""
-    return code.partition(":")[0]
 
 
 def _group(system: str) -> str:
@@ -755,5 +750,5 @@ def _ranked(answers: list[Mapping]) -> list[Mapping]:
     return out
 
 
-__all__ = ["Crosswalker", "FALLBACK_SYSTEMS", "Hop", "is_conditional", "sort_key", "system_of",
+__all__ = ["Crosswalker", "FALLBACK_SYSTEMS", "Hop", "is_conditional", "sort_key",
            "STATED", "INVERSE", "EDITION", "REPLACEMENT", "TRANSITIVE", "HIERARCHY"]

@@ -49,7 +49,7 @@ def diff(old: Terminology, new: Terminology, *, systems: Iterable[str] | None = 
     ``codes`` restricts it to those codes (any spelling; e.g. a registry's stored codes); see
     :func:`scope` for the codes neither release knows.
     """
-    wanted = {_codes._system(s).value for s in systems} if systems is not None else None
+    wanted = {_codes.system_named(s).value for s in systems} if systems is not None else None
     in_scope, _ = scope(old, new, codes)
     old_sources, new_sources = old.mapping_rows_by_source(), new.mapping_rows_by_source()
     changes: list[Change] = []
@@ -57,7 +57,7 @@ def diff(old: Terminology, new: Terminology, *, systems: Iterable[str] | None = 
         a = old.concept(code) if old.has_concept(code) else None
         b = new.concept(code) if new.has_concept(code) else None
         known = a or b
-        system = known.system if known is not None else _system_of(code)
+        system = known.system if known is not None else _codes.system_of(code)
         if wanted is not None and system not in wanted:
             continue
         changes.extend(_concept_changes(system, code, a, b))
@@ -95,10 +95,6 @@ def _canonical(old: Terminology, new: Terminology, code: str, known: set[str]) -
     except InvalidCodeError:
         return None
     return next((str(c) for c in candidates if str(c) in known), None)
-
-
-def _system_of(code: str) -> str:
-    return code.partition(":")[0]
 
 
 def _concept_changes(system: str, code: str, a: Concept | None, b: Concept | None) -> list[Change]:

@@ -75,11 +75,11 @@ class _Groups:
     def head(self, code: str) -> tuple[str | None, Mapping | None, float | None]:
         """The ORPHA code of the disease ``code`` names (None: none), the mapping from ``code``
         to it that says so when it is a release's, and how well ``code``'s title names it."""
-        system = code.split(":", 1)[0]
+        system = codesys.system_of(code)
         if system == "ORPHA":
             return code, None, None
         if system in _ICD10:
-            found = self._bridged(f"ICD10SE:{code.split(':', 1)[1]}")
+            found = self._bridged(f"ICD10SE:{codesys.value_of(code)}")
             if found:
                 return found, None, None
         exact = {m.target: m for m in self._stated(code) if m.target.startswith("ORPHA:") and m.relation is Relation.EXACT}
@@ -120,7 +120,7 @@ class _Groups:
     def _category_bridge(self, se_code: str) -> Mapping | None:
         """A lexical pair of a subdivision of ``se_code`` whose disease ``se_code``'s own title
         names (E84 "Cystisk fibros" and E84.0 → ORPHA:586)."""
-        body = se_code.split(":", 1)[1]
+        body = codesys.value_of(se_code)
         if "." in body or "-" in body or len(body) != 3:
             return None
         label = self._label(se_code)
@@ -146,7 +146,7 @@ class _Groups:
     def _find_members(self, head: str) -> tuple[DiseaseCode, ...]:
         found: dict[str, DiseaseCode] = {}
         for m in self.crosswalker.crosswalk(head):
-            system = m.target.split(":", 1)[0]
+            system = codesys.system_of(m.target)
             if system in GROUP_SYSTEMS and m.target not in found:
                 found[m.target] = self._code(m, self.names_score(self._label(m.target), head))
         for m in self.terms.lexical_mappings(head):
@@ -175,17 +175,17 @@ class _Groups:
 
     def twins(self, code: str) -> tuple[DiseaseCode, ...]:
         """The WHO/Swedish ICD-10 code of the same key as ``code`` (a group without ORPHA code)."""
-        system, body = code.split(":", 1)
+        system, body = codesys.split(code)
         if system not in _ICD10:
             return ()
         other = f"{'ICD10' if system == 'ICD10SE' else 'ICD10SE'}:{body}"
         if other not in self.terms:
             return ()
         release = self.terms.concept(other).release
-        return (DiseaseCode(other, other.split(":", 1)[0], self._label(other), Relation.EXACT, "edition", release),)
+        return (DiseaseCode(other, codesys.system_of(other), self._label(other), Relation.EXACT, "edition", release),)
 
     def _code(self, m: Mapping, score: float | None) -> DiseaseCode:
-        return DiseaseCode(m.target, m.target.split(":", 1)[0], self._label(m.target), m.relation, m.basis,
+        return DiseaseCode(m.target, codesys.system_of(m.target), self._label(m.target), m.relation, m.basis,
                            m.provenance.release if m.provenance else "", score, m.via)
 
     # --- names --------------------------------------------------------------------------------
@@ -307,7 +307,7 @@ def lookup_diseases(terms: Terminology, crosswalker: Crosswalker, text: str, sys
         else:
             label, label_lang = groups.label(code, "sv" if hit.matched_lang == "sv" else None, asked=False)
         out.append(DiseaseMatch(
-            code=code, system=code.split(":", 1)[0], label=label, label_lang=label_lang, score=hit.score,
+            code=code, system=codesys.system_of(code), label=label, label_lang=label_lang, score=hit.score,
             matched_term=hit.matched_term, matched_code=hit.code, match=hit.match, matched_lang=hit.matched_lang,
             matched_source=hit.matched_source, codes=members, status=terms.concept(code).status,
         ))
@@ -319,7 +319,7 @@ def lookup_diseases(terms: Terminology, crosswalker: Crosswalker, text: str, sys
 def _own_key(code: str) -> str:
     """The group key of a code that names no ORPHA disease: WHO and Swedish ICD-10 codes of one
     key are one group."""
-    system, body = code.split(":", 1)
+    system, body = codesys.split(code)
     return f"ICD10:{codesys.icd10_key(body)}" if system in _ICD10 else code
 
 

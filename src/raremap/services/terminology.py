@@ -137,7 +137,7 @@ class Terminology:
 
     def concepts(self, system: codes.System | str | None = None, *, active_only: bool = False) -> Iterator[Concept]:
         """Every loaded concept (of one system), in code order."""
-        wanted = codes._system(system).value if system is not None else None
+        wanted = codes.system_named(system).value if system is not None else None
         systems, statuses, all_codes = self._concepts["system"], self._concepts["status"], self._concepts["code"]
         for i, code in enumerate(all_codes):
             if wanted is not None and systems[i] != wanted:
@@ -346,7 +346,7 @@ class Terminology:
         loaded mappings use for another system (``OMIM``, ``MONDO``) is accepted as written.
         Raises :class:`InvalidCodeError` for any other name."""
         try:
-            return codes._system(to).value
+            return codes.system_named(to).value
         except InvalidCodeError:
             if str(to) in self._mapped_prefixes:
                 return str(to)
@@ -456,7 +456,7 @@ def _systems(system: SystemArg) -> set[str] | None:
         return None
     if isinstance(system, (str, codes.System)):
         system = [system]
-    return {codes._system(s).value for s in system}
+    return {codes.system_named(s).value for s in system}
 
 
 def _langs(lang: str | Iterable[str] | None) -> set[str] | None:

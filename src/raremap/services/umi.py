@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from .crosswalk import EDITION, HIERARCHY, INVERSE, STATED, Crosswalker, system_of
+from ..codes import system_of
+from .crosswalk import EDITION, HIERARCHY, INVERSE, STATED, Crosswalker
 from ..errors import NoMatchError, UnknownCodeError
 from ..model import DiseaseMatch, IcdRelation, Mapping, Relation, Status
 

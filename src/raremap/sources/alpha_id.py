@@ -56,6 +56,7 @@ class AlphaIdSeReader:
     """Alpha-ID-SE text files, one input per file."""
 
     name = "alpha-id-se"
+    discovery_order = 600  # sources.readers(): a file claimed earlier is not offered later
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         return [(p,) for p in sorted(files) if _NAME.match(stem(p))]
@@ -161,7 +162,7 @@ class _Rows:
             return  # an entry not valid for coding names no ICD-10-GM <-> ORPHA pair and no search term
         if primary is not None:
             yield Mapping(str(primary), orpha, Relation.UNSPECIFIED, provenance=provenance, published=fields[6],
-                          qualifier=f"alpha-id={code.split(':', 1)[1]}")
+                          qualifier=f"alpha-id={codes.value_of(code)}")
         yield AddedTerm(orpha, Term(text, "de", TermKind.INDEX), self.release)
 
 

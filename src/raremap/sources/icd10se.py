@@ -151,6 +151,7 @@ class IneraCodeListReader:
     """Inera's ICD-10-SE code lists (``sklintyg/refdata`` ``diagnoskoder/``)."""
 
     name = "icd10se-inera"
+    discovery_order = 300  # sources.readers(): a file claimed earlier is not offered later
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         groups = []
@@ -329,6 +330,7 @@ class SocialstyrelsenTsvReader:
     """Socialstyrelsen's ``icd-10-se.tsv`` (one edition per year)."""
 
     name = "icd10se-socialstyrelsen"
+    discovery_order = 310  # sources.readers(): a file claimed earlier is not offered later
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         return [(p,) for p in files if stem(p).lower().endswith(".tsv") and _sniff(p, _TSV_SNIFF)]
@@ -556,6 +558,7 @@ class Ksh97pReader:
     """KSH97-P primary-care code titles and synonyms, as index terms of ICD-10-SE codes."""
 
     name = "ksh97p"
+    discovery_order = 320  # sources.readers(): a file claimed earlier is not offered later
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         return [tuple(sorted(paths, key=lambda p: stem(p).lower())) for paths in _by_folder(files, _KSH97P_FILES).values()]

@@ -287,6 +287,7 @@ class SimpleTabulationReader:
     """WHO ``SimpleTabulation-ICD-11-MMS-<lang>.txt`` (UTF-8 with BOM, CRLF, tab-separated, CSV quoting)."""
 
     name = "icd11-simple-tabulation"
+    discovery_order = 400  # sources.readers(): a file claimed earlier is not offered later
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         return [(f,) for f in files if _TXT_NAME.match(stem(f))]
@@ -377,6 +378,7 @@ class TabulationXlsxReader:
     """WHO ``LinearizationMiniOutput-MMS-<lang>.xlsx`` / ``SimpleTabulation-ICD-11-MMS-<lang>.xlsx`` (first sheet)."""
 
     name = "icd11-linearization-xlsx"
+    discovery_order = 410  # sources.readers(): a file claimed earlier is not offered later
     # the same linearization as the txt tabulation (or its beta): read the txt when both are there
     superseded_by = ("icd11-simple-tabulation",)
 

@@ -44,7 +44,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..codes import ICD11_CHAPTER, ICD11_EXTENSION, System, canonical
+from ..codes import ICD11_CHAPTER, ICD11_EXTENSION, System, canonical, value_of
 from ..errors import InvalidCodeError, ReleaseFormatError
 from ..model import Concept, Edge, Mapping, Provenance, Record, Relation, Release
 from .base import BuildReport, ReadContext, read_text_lines, stem
@@ -144,7 +144,7 @@ def _icd10(code: str) -> tuple[str, str]:
         value = canonical(code, System.ICD10)
     except InvalidCodeError:
         return "", ""
-    return ("block" if _RANGE.match(value.split(":", 1)[1]) else "category"), value
+    return ("block" if _RANGE.match(value_of(value)) else "category"), value
 
 
 def _icd11(code: str, no_mapping: bool) -> tuple[str, str]:
@@ -268,7 +268,7 @@ class _Run:
             if table == ONE:
                 self._drop_foundation(code10)
             return
-        qualifier = [EXTENSION_NOTE] if ICD11_EXTENSION.match(code11.split(":", 1)[1]) else []
+        qualifier = [EXTENSION_NOTE] if ICD11_EXTENSION.match(value_of(code11)) else []
         uri = self._cell(header, cells, "foundation_uri")
         if uri.startswith("http"):
             qualifier.append(f"foundation entity {uri}")
@@ -326,7 +326,7 @@ class _Run:
             return
         report.count(f"{self.reader}: {table} mappings")
         qualifier = [f"{PREFERRED}={BACK}"]
-        if ICD11_EXTENSION.match(code11.split(":", 1)[1]):
+        if ICD11_EXTENSION.match(value_of(code11)):
             qualifier.append(EXTENSION_NOTE)
         yield Mapping(source=code11, target=code10, relation=Relation.UNSPECIFIED,
                       provenance=Provenance(self.release.id, display, position), published=raw10,
@@ -343,7 +343,7 @@ class _Run:
         blocks: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         for entity in self.icd10.values():
             if entity.kind == "block":
-                start, end = _RANGE.match(entity.code.split(":", 1)[1]).groups()  # type: ignore[union-attr]
+                start, end = _RANGE.match(value_of(entity.code)).groups()  # type: ignore[union-attr]
                 blocks[entity.chapter].append((start, end, entity.code))
         chapters: dict[str, str] = {}
         block_codes = {code for spans in blocks.values() for _s, _e, code in spans}
@@ -384,7 +384,7 @@ class _Run:
             report.count(f"{self.reader}: ICD-10 edges")
 
     def _icd10_parent(self, entity: _Icd10Entity, spans: list[tuple[str, str, str]], chapter: str | None) -> str | None:
-        bare = entity.code.split(":", 1)[1]
+        bare = value_of(entity.code)
         if "." in bare:
             head = bare[:-1].rstrip(".")
             while head:
@@ -409,6 +409,7 @@ class WhoMappingReader:
     """The WHO ICD-10 ⇄ ICD-11 mapping tables of one directory, read together as one release."""
 
     name = "who-icd10-icd11-maps"
+    discovery_order = 420  # sources.readers(): a file claimed earlier is not offered later
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         groups: dict[tuple[Path, int], list[Path]] = defaultdict(list)

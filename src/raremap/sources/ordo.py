@@ -172,6 +172,7 @@ class OrdoReader:
     """ORDO OWL (RDF/XML), any language: ``ORDO_<lang>_<version>.owl`` (``.gz`` allowed)."""
 
     name = "ordo"
+    discovery_order = 200  # sources.readers(): a file claimed earlier is not offered later
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         groups: list[tuple[Path, ...]] = []

@@ -116,6 +116,7 @@ class _JdborReader:
 @dataclass
 class DisorderListReader(_JdborReader):
     """Nomenclature pack (+ its ICD mapping files) and product1: Disorder elements."""
+    discovery_order = 100  # sources.readers(): a file claimed earlier is not offered later
 
     def read(self, files: tuple[Path, ...], ctx: ReadContext) -> Iterator[Record]:
         names = [ctx.relative(p) for p in files]
@@ -152,6 +153,7 @@ class _Head:
 @dataclass
 class ClassificationReader(_JdborReader):
     """Classification trees (product3 / pack ``Classifications/``) as deduplicated edges."""
+    discovery_order = 110  # sources.readers(): a file claimed earlier is not offered later
 
     def read(self, files: tuple[Path, ...], ctx: ReadContext) -> Iterator[Record]:
         names = [ctx.relative(p) for p in files]
@@ -249,6 +251,7 @@ def _classification_file(
 @dataclass
 class LinearisationReader(_JdborReader):
     """product7 / pack linearisation: each entity's preferential parent, as an attribute."""
+    discovery_order = 120  # sources.readers(): a file claimed earlier is not offered later
 
     def read(self, files: tuple[Path, ...], ctx: ReadContext) -> Iterator[Record]:
         names = [ctx.relative(p) for p in files]

@@ -57,6 +57,7 @@ class MasterFileReader:
     """ORPHA codes with preferred term, synonyms and ICD-10 codes (relation unspecified)."""
 
     name = "orphanet-masterfile"
+    discovery_order = 130  # sources.readers(): a file claimed earlier is not offered later
     partial = True
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:

@@ -153,6 +153,7 @@ class SnomedRf2Reader:
     """SNOMED CT RF2 release packages (folders or zips)."""
 
     name = "snomed-rf2"
+    discovery_order = 500  # sources.readers(): a file claimed earlier is not offered later
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         """One group per package; national extensions join the newest International package."""

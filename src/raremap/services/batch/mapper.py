@@ -20,11 +20,11 @@ import pyarrow.ipc as ipc
 
 from ... import snapshot as snapshot_store
 from ...cache import cache_dir
-from ...codes import System, _split_prefix, system_named
+from ...codes import System, split_prefix, system_named, system_of
 from ...debris import temporary_name
 from ...errors import InvalidCodeError, RaremapError, UnknownCodeError, UsageError
 from ...model import Relation
-from ..crosswalk import Crosswalker, system_of
+from ..crosswalk import Crosswalker
 from ..terminology import Terminology
 from ..umi import Assessor
 from .answers import ANSWERS_SCHEMA, PER_TARGET, Answer, AnswerArrays, AnswerSlots, code_digest
@@ -408,7 +408,7 @@ class BatchMapper:
         try:
             return (spellings(rm).get(value) if self.system is None else None) or cw.resolve(value, self.system)
         except InvalidCodeError as err:
-            if self.system is None or _split_prefix(value.strip())[0] is None:
+            if self.system is None or split_prefix(value.strip())[0] is None:
                 return Answer("invalid", None, error=err.reason)
             # system= reads bare codes; a code that names its own system is read as written
             try:
