@@ -3,7 +3,7 @@ latency of CodeSystem/$lookup, ValueSet/$expand with a filter (autocomplete) and
 ConceptMap/$translate at 1, 16 and 64 concurrent connections, with 1 and 2 worker processes; the
 memory (RSS, PSS, private, shared) of each worker process; and in the same run two in-process
 baselines, so the cost of each layer shows: the Python API call alone (rm.concept,
-rm.complete, rm.crosswalk) and the FHIR operation without HTTP (the server's
+rm.complete grouped by disease, rm.crosswalk) and the FHIR operation without HTTP (the server's
 Terminology object building the same JSON resource).
 
     python benchmarks/bench_server.py [--releases DIR | --snapshot PATH] [--requests 2000]
@@ -37,6 +37,7 @@ import httpx
 
 import raremap
 from raremap.server.fhir import ALL_CODES
+from raremap.services.disease_groups import group_matches
 from raremap.server.operations import Terminology
 from raremap.server.params import Args
 
@@ -199,7 +200,7 @@ def in_process(rm: raremap.RareMap, paths: dict[str, list[str]], orpha: list[str
         return lambda i: operation[name](Args(queries[i % len(queries)]))
 
     api = {"$lookup": lambda i: rm.concept(f"ORPHA:{orpha[i % len(orpha)]}"),
-           "$expand filter": lambda i: rm.complete(prefixes[i % len(prefixes)], limit=10),
+           "$expand filter": lambda i: group_matches(rm, rm.complete(prefixes[i % len(prefixes)], limit=40), limit=10),
            "$translate": lambda i: rm.crosswalk(f"ORPHA:{orpha[i % len(orpha)]}")}
     out = {}
     for name in operation:

@@ -175,7 +175,56 @@ def test_expand_filter_autocompletes_swedish_and_english(client) -> None:
     vs = get(client, "/ValueSet/$expand", "ValueSet", url=f"{ORPHA}?fhir_vs", filter="tuberous scler", count=5)
     assert vs["expansion"]["contains"][0]["code"] == "805"
     vs = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter="marfan", count=3)
-    assert len(vs["expansion"]["contains"]) == 3
+    assert len(vs["expansion"]["contains"]) == 3  # three diseases
+    assert not any("contains" in c for c in get(client, "/ValueSet/$expand", "ValueSet", url=f"{ICD10SE}?fhir_vs",
+                                                 filter="marfan", count=5)["expansion"]["contains"])
+
+
+def _ext(entry: dict, name: str):
+    found = [next(v for k, v in e.items() if k.startswith("value")) for e in entry.get("extension", [])
+             if e["url"].endswith("/" + name)]
+    return found[0] if found else None
+
+
+def test_expand_every_code_groups_by_disease_nested(client, sample_map) -> None:
+    """The ORPHA concept first, its ICD-10-SE, ICD-10, ICD-11 and SNOMED CT codes nested under it,
+    each with the relation and basis lookup_diseases gives; typed Swedish or English."""
+    for typed in ("marfans syndr", "Marfan synd"):
+        vs = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter=typed, count=2)
+        first = vs["expansion"]["contains"][0]
+        assert (first["system"], first["code"]) == (ORPHA, "558")
+        nested = [(c["system"], c["code"]) for c in first["contains"]]
+        assert nested == [(ICD10SE, "Q87.4"), (ICD10, "Q87.4"), ("http://id.who.int/icd/release/11/mms", "LD28.01"),
+                          (SCT, "19346006")]
+        expected = {c.code: c for c in sample_map.lookup_diseases("Marfan syndrome", limit=1)[0].codes}
+        for entry, code in zip(first["contains"], expected):
+            assert _ext(entry, "mapping-relation") == str(expected[code].relation)
+            assert _ext(entry, "mapping-basis") == expected[code].basis
+            assert "contains" not in entry
+        assert _ext(first["contains"][0], "equivalence") == "equivalent"
+        assert len(vs["expansion"]["contains"]) == 2  # count pages diseases, not codes
+    english = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter="marfans syndr", count=1,
+                  displayLanguage="en")["expansion"]["contains"][0]
+    assert (english["code"], english["display"]) == ("558", "Marfan syndrome")
+    swedish = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter="tuberos skler", count=1)
+    (tsc,) = swedish["expansion"]["contains"]
+    assert (tsc["code"], tsc["display"]) == ("805", "Tuberös skleros")
+    assert [c["code"] for c in tsc["contains"]][:1] == ["Q85.1"]
+
+
+def test_expand_every_code_flat_keeps_each_disease_together(client) -> None:
+    nested = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter="marfan", count=3)["expansion"]
+    flat = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter="marfan", count=3,
+               excludeNested="true")["expansion"]
+    expected = []
+    for head in nested["contains"]:
+        expected.append((head["system"], head["code"], None))
+        expected += [(c["system"], c["code"], head["code"]) for c in head.get("contains", [])]
+    assert [(c["system"], c["code"], (_ext(c, "disease") or {}).get("code")) for c in flat["contains"]] == expected
+    assert not any("contains" in c for c in flat["contains"])
+    assert {"name": "excludeNested", "valueBoolean": True} in flat["parameter"]
+    second = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter="marfan", count=2, offset=1)
+    assert [c["code"] for c in second["expansion"]["contains"]] == [c["code"] for c in nested["contains"][1:3]]
 
 
 def test_expand_paging_and_isa(client, sample_map) -> None:

@@ -17,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from ..loader import load
+from ..services.disease_groups import group_matches
 from .app import create_app
 
 _SNAPSHOT_ENV = "RAREMAP_SERVE_SNAPSHOT"
@@ -52,7 +53,7 @@ def app_from_environment() -> FastAPI:
 
 def _warm(app: FastAPI, rm) -> FastAPI:
     """Open the search index and the crosswalk tables before the first request (not during it)."""
-    rm.complete("a", limit=1)
+    group_matches(rm, rm.complete("ma", limit=24))  # the grouped $expand's tables too
     rm.lookup("a", limit=1)
     for code in rm.code_systems():
         first = next(rm.concepts(code), None)

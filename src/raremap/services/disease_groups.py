@@ -47,7 +47,7 @@ from ..model import DiseaseCode, DiseaseMatch, Mapping, Match, Relation, Status
 if TYPE_CHECKING:
     from .rare_map import RareMap, SystemArg
 
-__all__ = ["GROUP_SYSTEMS", "lookup_diseases"]
+__all__ = ["GROUP_SYSTEMS", "group_matches", "lookup_diseases"]
 
 GROUP_SYSTEMS = ("ICD10SE", "ICD10", "ICD11", "SCTID")
 POOL = 4  # hits looked at per disease asked for ...
@@ -265,9 +265,17 @@ def lookup_diseases(rm: RareMap, text: str, system: SystemArg = None, lang: str 
     :meth:`RareMap.lookup`; a disease still lists its codes in every system."""
     if limit <= 0:
         return []
-    groups = _Groups(rm)
-    one_lang = lang if isinstance(lang, str) else None
     hits = rm.lookup(text, system=system, lang=lang, limit=max(POOL_MIN, POOL * limit))
+    return group_matches(rm, hits, lang if isinstance(lang, str) else None, limit)
+
+
+def group_matches(rm: RareMap, hits: list[Match], lang: str | None = None, limit: int = 10) -> list[DiseaseMatch]:
+    """``hits`` (of :meth:`RareMap.lookup` or :meth:`RareMap.complete`, best first) folded into one
+    :class:`DiseaseMatch` per disease, in the order of each disease's best hit; at most ``limit``."""
+    if limit <= 0:
+        return []
+    groups = _Groups(rm)
+    one_lang = lang
     order: list[str] = []
     first: dict[str, Match] = {}
     joined: dict[str, list[DiseaseCode]] = {}  # codes a hit joins an ORPHA disease through (ICD-11 …)
