@@ -320,6 +320,38 @@ def test_umi_by_code(client) -> None:
     outcome(client, "/CodeSystem/$umi", 404, "code", system=ORPHA, code="99999")
 
 
+def test_umi_by_name(client, sample_map) -> None:
+    p = get(client, "/CodeSystem/$umi", "Parameters", text="marfans syndrom")
+    assert one(p, "code")["code"] == "558" and one(p, "specific-icd10") is True
+    resolved = {e["name"]: next(v for k, v in e.items() if k.startswith("value")) for e in one(p, "resolved")}
+    assert resolved["text"] == "marfans syndrom" and resolved["concept"]["code"] == "558"
+    assert resolved["matched-term"] == "Marfans syndrom" and resolved["matched-code"]["code"] == "Q87.4"
+    reasons = {parts(r["part"], "language")[0]: parts(r["part"], "value")[0] for r in params(p, "reason")}
+    assert reasons["sv"].startswith("”marfans syndrom” tolkas som")
+    expected = sample_map.umi_by_name("tuberos skleros")
+    p = get(client, "/CodeSystem/$umi", "Parameters", text="tuberos skleros")
+    assert one(p, "code")["code"] == expected.code.split(":")[1] and one(p, "needs-attention") is expected.needs_attention
+    body = {"resourceType": "Parameters", "parameter": [{"name": "text", "valueString": "marfans syndrom"}]}
+    r = client.post("/CodeSystem/$umi", json=body, headers={"content-type": MEDIA_TYPE})
+    assert r.status_code == 200 and one(valid(r.json(), "Parameters"), "code")["code"] == "558"
+
+
+def test_umi_by_name_errors(client) -> None:
+    assert "'xqzjv'" in outcome(client, "/CodeSystem/$umi", 404, "text", text="xqzjv")
+    assert "empty" in outcome(client, "/CodeSystem/$umi", 400, "text", text="  ")
+    assert "not both" in outcome(client, "/CodeSystem/$umi", 400, "text", text="marfan", system=ORPHA, code="558")
+    outcome(client, "/CodeSystem/$umi", 400, "text", text="m" * (MAX_TEXT + 1))
+    outcome(client, "/CodeSystem/$umi", 400, "system")  # neither a name nor a code
+
+
+def test_umi_operation_definition_names_text_and_resolved(client) -> None:
+    od = get(client, "/OperationDefinition/umi", "OperationDefinition")
+    by_name = {(p["name"], p["use"]): p for p in od["parameter"]}
+    assert by_name[("text", "in")]["type"] == "string"
+    assert {q["name"] for q in by_name[("resolved", "out")]["part"]} == {"text", "concept", "matched-term",
+                                                                        "matched-code", "score"}
+
+
 # --- the HTTP surface ----------------------------------------------------------------------
 
 def test_page_and_its_files_come_from_memory_only(client) -> None:

@@ -79,8 +79,9 @@ def create_app(rm: RareMap, *, cors_origins: Iterable[str] = (), timeout: float 
     fhir_route("/CodeSystem/$subsumes", ops.subsumes,
                [_uri("system", True), _str("codeA", MAX_CODE, True), _str("codeB", MAX_CODE, True),
                 _str("version", MAX_URI)], "Subsumption test over the loaded hierarchies")
-    fhir_route("/CodeSystem/$umi", ops.umi, [_uri("system", True), _str("code", MAX_CODE, True)],
-               "UMI (attention information) assessment of a code")
+    fhir_route("/CodeSystem/$umi", ops.umi, [_uri("system", False), _str("code", MAX_CODE, False),
+                                             _str("text", MAX_TEXT, False)],
+               "UMI (attention information) assessment of a code (system + code) or a diagnosis name (text)")
     fhir_route("/ValueSet/$expand", ops.expand,
                [_uri("url", True), _str("filter", MAX_TEXT), _int("count", 0, MAX_COUNT), _int("offset", 0, MAX_OFFSET),
                 _lang(), _bool("activeOnly"), _bool("excludeNested")],

@@ -164,9 +164,18 @@ def umi_operation_definition() -> Json:
         "parameter": [
             p("system", "in", 0, "1", "uri", "Code system of the code (canonical URI)"),
             p("code", "in", 0, "1", "code", "The code to assess (with system)"),
-            p("text", "in", 0, "1", "string", "A diagnosis name to assess instead of a code"),
+            p("text", "in", 0, "1", "string", "A diagnosis name to assess instead of a code (Swedish or English, "
+                                              "typos, any word order): the best disease of the grouped lookup; "
+                                              "404 OperationOutcome when no name matches"),
             p("code", "out", 1, "1", "Coding", "The assessed code (an ORPHA code where the asked code maps to one)"),
-            p("query", "out", 1, "1", "Coding", "The code as asked"),
+            p("query", "out", 1, "1", "Coding", "The code as asked (asked by text: the code the name was read as)"),
+            p("resolved", "out", 0, "1", None, "Asked by text: which disease the name was read as", [
+                p("text", "out", 1, "1", "string", "The name as asked"),
+                p("concept", "out", 1, "1", "Coding", "The disease it was read as (best of the grouped lookup)"),
+                p("matched-term", "out", 1, "1", "string", "The name of the releases that matched"),
+                p("matched-code", "out", 1, "1", "Coding", "The code that name belongs to"),
+                p("score", "out", 1, "1", "decimal", "How well it matched, 0-100"),
+            ]),
             p("specific-icd10", "out", 0, "1", "boolean", "A release states an own (exact or specific) ICD-10 code; "
                                                           "absent when the releases state no relation"),
             p("specific-icd11", "out", 0, "1", "boolean", "The same for ICD-11"),

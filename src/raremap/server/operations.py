@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import codes
 from ..codes import System
-from ..errors import InvalidCodeError, RaremapError, UnknownCodeError
+from ..errors import InvalidCodeError, NoMatchError, RaremapError, UnknownCodeError
 from ..model import Concept, Mapping
 from ..services.disease_groups import group_matches
 from ..services.rare_map import RareMap
@@ -435,16 +435,37 @@ class Terminology:
     # --- CodeSystem/$umi -----------------------------------------------------------------
 
     def umi(self, args: Args) -> Json:
-        system, code = self._system_code(args, loaded=False)
-        canonical = self.code(system, code)
-        try:
-            a = self.rm.umi(canonical)
-        except UnknownCodeError:
-            raise RequestError(404, f"{canonical} is neither a loaded code nor mapped by the loaded releases",
-                               code="not-found", parameter="code") from None
+        if "text" in args:
+            if "code" in args or "coding" in args:
+                raise RequestError(400, "give either text (a diagnosis name) or system and code, not both",
+                                   parameter="text")
+            text = args.text("text", required=True) or ""
+            if not text.strip():
+                raise RequestError(400, "parameter 'text' is empty: give a diagnosis name", parameter="text")
+            try:
+                a = self.rm.umi_by_name(text)
+            except NoMatchError:
+                raise RequestError(404, f"no disease or code of the loaded releases matches the name {text!r}",
+                                   code="not-found", parameter="text") from None
+        else:
+            system, code = self._system_code(args, loaded=False)
+            canonical = self.code(system, code)
+            try:
+                a = self.rm.umi(canonical)
+            except UnknownCodeError:
+                raise RequestError(404, f"{canonical} is neither a loaded code nor mapped by the loaded releases",
+                                   code="not-found", parameter="code") from None
         entries: list[Json | None] = [
             value("code", "Coding", self.coding_of(a.code)),
             value("query", "Coding", self.coding_of(a.query)),
+        ]
+        if a.resolved is not None:
+            d = a.resolved
+            entries.append(part("resolved", value("text", "String", a.name), value("concept", "Coding", self.coding_of(d.code)),
+                                value("matched-term", "String", d.matched_term),
+                                value("matched-code", "Coding", self.coding_of(d.matched_code)),
+                                value("score", "Decimal", d.score)))
+        entries += [
             value("specific-icd10", "Boolean", a.specific_icd10),
             value("specific-icd11", "Boolean", a.specific_icd11),
             value("needs-attention", "Boolean", a.needs_attention),
