@@ -3,6 +3,9 @@ every FHIR response validated against the R4 models of fhir.resources."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 pytest.importorskip("fastapi", reason="the server extra (fastapi) is not installed")
@@ -373,6 +376,13 @@ def test_unknown_paths_methods_and_large_bodies_are_operation_outcomes(client) -
     assert r.status_code == 413 and valid(r.json(), "OperationOutcome")
     r = client.get("/metadata")
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_test_client_imports_without_a_deprecation_warning() -> None:
+    """Starlette's test client warns that httpx is deprecated for it unless httpx2 (test extra) is there."""
+    done = subprocess.run([sys.executable, "-W", "error", "-c", "import starlette.testclient"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_health(client, sample_map) -> None:
