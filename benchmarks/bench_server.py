@@ -1,6 +1,7 @@
 """Bounded load against a real ``raremap serve`` (uvicorn) on 127.0.0.1: requests/s and p50/p99
 latency of CodeSystem/$lookup, ValueSet/$expand with a filter (autocomplete) and
-ConceptMap/$translate at 1, 16 and 64 concurrent connections, with 1 and 2 worker processes; the
+ConceptMap/$translate at 1, 16 and 64 concurrent connections (the autocomplete twice: over every
+loaded code, grouped by disease, and flat over the ORPHA code system), with 1 and 2 worker processes; the
 memory (RSS, PSS, private, shared) of each worker process; and in the same run two in-process
 baselines, so the cost of each layer shows: the Python API call alone (rm.concept,
 rm.complete grouped by disease, rm.crosswalk) and the FHIR operation without HTTP (the server's
@@ -169,6 +170,8 @@ def scenarios(rm: raremap.RareMap, rng: random.Random) -> tuple[dict[str, list[s
         "$lookup": [f"/CodeSystem/$lookup?{httpx.QueryParams(system=ORPHA, code=c)}" for c in orpha],
         "$expand filter": [f"/ValueSet/$expand?{httpx.QueryParams(url=ALL_CODES, filter=p, count=10)}"
                            for p in prefixes],
+        "$expand ORPHA": [f"/ValueSet/$expand?{httpx.QueryParams(url=ORPHA + '?fhir_vs', filter=p, count=10)}"
+                          for p in prefixes],
         "$translate": [f"/ConceptMap/$translate?{httpx.QueryParams(system=ORPHA, code=c)}" for c in orpha],
     }
     return paths, orpha, prefixes
@@ -193,7 +196,8 @@ def in_process(rm: raremap.RareMap, paths: dict[str, list[str]], orpha: list[str
                requests: int, duration: float) -> dict[tuple[str, str], dict[str, float]]:
     """The Python API call behind each operation, and the FHIR operation without HTTP."""
     ops = Terminology(rm)
-    operation = {"$lookup": ops.lookup, "$expand filter": ops.expand, "$translate": ops.translate}
+    operation = {"$lookup": ops.lookup, "$expand filter": ops.expand, "$expand ORPHA": ops.expand,
+                 "$translate": ops.translate}
 
     def fhir(name: str) -> Callable[[int], object]:
         queries = [list(httpx.QueryParams(p.partition("?")[2]).multi_items()) for p in paths[name]]
@@ -201,6 +205,7 @@ def in_process(rm: raremap.RareMap, paths: dict[str, list[str]], orpha: list[str
 
     api = {"$lookup": lambda i: rm.concept(f"ORPHA:{orpha[i % len(orpha)]}"),
            "$expand filter": lambda i: group_matches(rm, rm.complete(prefixes[i % len(prefixes)], limit=40), limit=10),
+           "$expand ORPHA": lambda i: rm.complete(prefixes[i % len(prefixes)], system="ORPHA", limit=10),
            "$translate": lambda i: rm.crosswalk(f"ORPHA:{orpha[i % len(orpha)]}")}
     out = {}
     for name in operation:
@@ -227,7 +232,8 @@ def main() -> None:
           f"this load client (one async httpx loop) and any other work on the machine: figures are lower bounds")
     print(f"each scenario: {args.requests} requests or {args.duration:g} s; $expand: {len(prefixes)} prefixes, "
           f"{NAMES} Swedish ICD-10-SE titles and {NAMES} English ORPHA labels of the releases and "
-          f"{len(TYPED_NAMES)} common names typed letter by letter, count=10, url={ALL_CODES}")
+          f"{len(TYPED_NAMES)} common names typed letter by letter, count=10; '$expand filter': url={ALL_CODES} "
+          f"(grouped by disease), '$expand ORPHA': url={ORPHA}?fhir_vs (flat)")
     rows: list[tuple[str, str, str, dict[str, float]]] = []
     for (name, where), r in in_process(rm, paths, orpha, prefixes, args.requests, args.duration).items():
         rows.append((name, where, "1", r))
