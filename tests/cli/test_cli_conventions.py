@@ -173,7 +173,9 @@ def test_a_build_on_a_terminal_shows_what_it_reads_then_one_line(tmp_path: Path)
     env = {**os.environ, "RAREMAP_CACHE": str(tmp_path / "cache")}
     status, err = on_terminal(["show", "ORPHA:558"], env)
     assert status == 0
-    assert "raremap: building the snapshot of the bundled sample (once)" in err and "inputs read" in err
+    assert "raremap: building the snapshot (once)" in err
+    assert "  0% read [00:00<?" in err and "100% read" in err  # percentage and ETA of the release files read
+    assert "merging, indexing" in err and "writing" in err
     assert [line.split(":")[0] for line in shown(err)] == ["raremap"]  # the bar is gone, the final line stays
     assert shown(err)[0].startswith("raremap: built the snapshot of the bundled sample in ")
     assert on_terminal(["show", "ORPHA:558"], env) == (0, "")

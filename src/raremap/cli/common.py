@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import UsageError
@@ -38,11 +39,13 @@ def open_map(args: argparse.Namespace) -> RareMap:
 
 class BuildNotice:
     """The ``progress`` callback of :func:`raremap.load` for the command line: ``verbose``
-    prints every message of the build; otherwise one line that a terminal shows updating, and a
-    final line when :meth:`done`; ``quiet`` prints nothing."""
+    prints every message of the build; otherwise, on a terminal, one bar with the percentage and
+    ETA of the release files read, and a final line when :meth:`done` (all a pipe gets);
+    ``quiet`` prints nothing."""
 
     def __init__(self, releases: str | None, *, verbose: bool = False, quiet: bool = False,
                  stream: TextIO | None = None) -> None:
+        self.root = releases
         self.releases = releases or "the bundled sample"
         self.verbose = verbose
         self.quiet = quiet
@@ -50,6 +53,7 @@ class BuildNotice:
         self.started: float | None = None
         self.bar: Any = None
         self.inputs = 0
+        self.sizes: list[int] = []
 
     def __call__(self, message: str) -> None:
         if self.started is None:
@@ -67,15 +71,36 @@ class BuildNotice:
         if not self.stream.isatty():
             return  # a log gets the final line only
         if self.bar is None:
-            from tqdm import tqdm
-
-            # the number of inputs is not known in advance: a counter with the time taken, no ETA
-            self.bar = tqdm(desc=f"raremap: building the snapshot of {self.releases} (once)", unit=" inputs",
-                            file=self.stream, leave=False, bar_format="{desc}: {n_fmt}{unit} read [{elapsed}{postfix}]")
-        if " records in " in message:  # an input is read to its end
+            self.bar = self._bar()
+        if " records in " in message:  # an input is read to its end (inputs are read in discovery order)
+            if self.inputs < len(self.sizes):
+                self.bar.update(self.sizes[self.inputs])
             self.inputs += 1
-            self.bar.update(1)
-        self.bar.set_postfix_str(message.split(":", 1)[0][:40], refresh=True)
+            step = message.split(":", 1)[0]
+        elif message.startswith("merged:"):
+            step = "merging, indexing"
+        elif message.startswith("writing the snapshot"):
+            step = "writing"
+        else:
+            step = message.split(":", 1)[0]
+        self.bar.set_postfix_str(step[:30], refresh=True)
+
+    def _bar(self) -> Any:
+        """A tqdm bar over the bytes of the release files the build reads (percentage and ETA of
+        the reading; merging, indexing and writing follow it, named)."""
+        from tqdm import tqdm
+
+        from ..loader import sample_dir
+        from ..sources import discover
+
+        root = Path(self.root) if self.root is not None else sample_dir()
+        try:
+            self.sizes = [sum(f.stat().st_size for f in files) for _, files in discover(root)]
+        except OSError:
+            self.sizes = []  # the build itself reports what is unreadable
+        return tqdm(total=sum(self.sizes) or None, unit="B", unit_scale=True, file=self.stream, leave=False,
+                    desc="raremap: building the snapshot (once)", dynamic_ncols=True,
+                    bar_format="{desc}: {percentage:3.0f}% read [{elapsed}<{remaining}{postfix}]")
 
     def done(self, path: str) -> None:
         """The build (if there was one) is over: its final line."""
