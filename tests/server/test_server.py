@@ -66,6 +66,8 @@ def test_terminology_capabilities_lists_every_loaded_system_with_its_release(cli
     assert set(found) == {systems.uri_of(s) for s in sample_map.code_systems()}
     assert found[ORPHA] == ["orphanet-nomenclature:2023-06-21"]
     assert all(sum(v["isDefault"] for v in c["version"]) == 1 for c in tc["codeSystem"])
+    assert tc["expansion"]["hierarchical"] is True
+    assert {"filter", "count", "offset", "excludeNested"} <= {p["name"] for p in tc["expansion"]["parameter"]}
     outcome(client, "/metadata", 400, "mode", mode="everything")
 
 

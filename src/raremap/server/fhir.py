@@ -104,6 +104,16 @@ def capability_statement(date: str) -> Json:
     }
 
 
+_EXPAND_PARAMETERS = [
+    ("filter", "the start of a name being typed (autocomplete)"),
+    ("count", "entries to return (diseases, for the grouped value set of every loaded code); at most 1000"),
+    ("offset", "entries to skip (likewise)"),
+    ("displayLanguage", "sv or en: the display of each entry in that language where the release has it"),
+    ("activeOnly", "false adds inactive codes (default true)"),
+    ("excludeNested", "true: the grouped value set flat, each disease's codes right after it"),
+]
+
+
 def terminology_capabilities(date: str, code_systems: dict[str, dict[str, int]],
                              newest: dict[str, str]) -> Json:
     """TerminologyCapabilities: every loaded code system with the releases (versions) that answer
@@ -128,7 +138,11 @@ def terminology_capabilities(date: str, code_systems: dict[str, dict[str, int]],
         "expansion": {"hierarchical": True, "paging": True,
                       "textFilter": "Names in Swedish and English, as typed (autocomplete: the filter is the "
                                     "start of a name; typos, synonyms, abbreviations and å/ä/ö typed as a/o "
-                                    "also match). Implicit value sets <system>?fhir_vs and ?fhir_vs=isa/<code>."},
+                                    "also match). Implicit value sets <system>?fhir_vs and ?fhir_vs=isa/<code> (flat); "
+                                    f"{ALL_CODES} (every loaded code) grouped by disease: each ORPHA code with "
+                                    "its ICD-10-SE, ICD-10, ICD-11 and SNOMED CT codes nested (excludeNested=true: "
+                                    "flat, in the same order).",
+                      "parameter": [{"name": name, "documentation": doc} for name, doc in _EXPAND_PARAMETERS]},
         "validateCode": {"translations": False},
         "translation": {"needsMap": False},
         "closure": {"translation": False},
