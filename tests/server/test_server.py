@@ -3,6 +3,9 @@ every FHIR response validated against the R4 models of fhir.resources."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 pytest.importorskip("fastapi", reason="the server extra (fastapi) is not installed")
@@ -63,6 +66,8 @@ def test_terminology_capabilities_lists_every_loaded_system_with_its_release(cli
     assert set(found) == {systems.uri_of(s) for s in sample_map.code_systems()}
     assert found[ORPHA] == ["orphanet-nomenclature:2023-06-21"]
     assert all(sum(v["isDefault"] for v in c["version"]) == 1 for c in tc["codeSystem"])
+    assert tc["expansion"]["hierarchical"] is True
+    assert {"filter", "count", "offset", "excludeNested"} <= {p["name"] for p in tc["expansion"]["parameter"]}
     outcome(client, "/metadata", 400, "mode", mode="everything")
 
 
@@ -175,7 +180,56 @@ def test_expand_filter_autocompletes_swedish_and_english(client) -> None:
     vs = get(client, "/ValueSet/$expand", "ValueSet", url=f"{ORPHA}?fhir_vs", filter="tuberous scler", count=5)
     assert vs["expansion"]["contains"][0]["code"] == "805"
     vs = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter="marfan", count=3)
-    assert len(vs["expansion"]["contains"]) == 3
+    assert len(vs["expansion"]["contains"]) == 3  # three diseases
+    assert not any("contains" in c for c in get(client, "/ValueSet/$expand", "ValueSet", url=f"{ICD10SE}?fhir_vs",
+                                                 filter="marfan", count=5)["expansion"]["contains"])
+
+
+def _ext(entry: dict, name: str):
+    found = [next(v for k, v in e.items() if k.startswith("value")) for e in entry.get("extension", [])
+             if e["url"].endswith("/" + name)]
+    return found[0] if found else None
+
+
+def test_expand_every_code_groups_by_disease_nested(client, sample_map) -> None:
+    """The ORPHA concept first, its ICD-10-SE, ICD-10, ICD-11 and SNOMED CT codes nested under it,
+    each with the relation and basis lookup_diseases gives; typed Swedish or English."""
+    for typed in ("marfans syndr", "Marfan synd"):
+        vs = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter=typed, count=2)
+        first = vs["expansion"]["contains"][0]
+        assert (first["system"], first["code"]) == (ORPHA, "558")
+        nested = [(c["system"], c["code"]) for c in first["contains"]]
+        assert nested == [(ICD10SE, "Q87.4"), (ICD10, "Q87.4"), ("http://id.who.int/icd/release/11/mms", "LD28.01"),
+                          (SCT, "19346006")]
+        expected = {c.code: c for c in sample_map.lookup_diseases("Marfan syndrome", limit=1)[0].codes}
+        for entry, code in zip(first["contains"], expected):
+            assert _ext(entry, "mapping-relation") == str(expected[code].relation)
+            assert _ext(entry, "mapping-basis") == expected[code].basis
+            assert "contains" not in entry
+        assert _ext(first["contains"][0], "equivalence") == "equivalent"
+        assert len(vs["expansion"]["contains"]) == 2  # count pages diseases, not codes
+    english = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter="marfans syndr", count=1,
+                  displayLanguage="en")["expansion"]["contains"][0]
+    assert (english["code"], english["display"]) == ("558", "Marfan syndrome")
+    swedish = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter="tuberos skler", count=1)
+    (tsc,) = swedish["expansion"]["contains"]
+    assert (tsc["code"], tsc["display"]) == ("805", "Tuberös skleros")
+    assert [c["code"] for c in tsc["contains"]][:1] == ["Q85.1"]
+
+
+def test_expand_every_code_flat_keeps_each_disease_together(client) -> None:
+    nested = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter="marfan", count=3)["expansion"]
+    flat = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter="marfan", count=3,
+               excludeNested="true")["expansion"]
+    expected = []
+    for head in nested["contains"]:
+        expected.append((head["system"], head["code"], None))
+        expected += [(c["system"], c["code"], head["code"]) for c in head.get("contains", [])]
+    assert [(c["system"], c["code"], (_ext(c, "disease") or {}).get("code")) for c in flat["contains"]] == expected
+    assert not any("contains" in c for c in flat["contains"])
+    assert {"name": "excludeNested", "valueBoolean": True} in flat["parameter"]
+    second = get(client, "/ValueSet/$expand", "ValueSet", url=ALL_CODES, filter="marfan", count=2, offset=1)
+    assert [c["code"] for c in second["expansion"]["contains"]] == [c["code"] for c in nested["contains"][1:3]]
 
 
 def test_expand_paging_and_isa(client, sample_map) -> None:
@@ -271,6 +325,38 @@ def test_umi_by_code(client) -> None:
     outcome(client, "/CodeSystem/$umi", 404, "code", system=ORPHA, code="99999")
 
 
+def test_umi_by_name(client, sample_map) -> None:
+    p = get(client, "/CodeSystem/$umi", "Parameters", text="marfans syndrom")
+    assert one(p, "code")["code"] == "558" and one(p, "specific-icd10") is True
+    resolved = {e["name"]: next(v for k, v in e.items() if k.startswith("value")) for e in one(p, "resolved")}
+    assert resolved["text"] == "marfans syndrom" and resolved["concept"]["code"] == "558"
+    assert resolved["matched-term"] == "Marfans syndrom" and resolved["matched-code"]["code"] == "Q87.4"
+    reasons = {parts(r["part"], "language")[0]: parts(r["part"], "value")[0] for r in params(p, "reason")}
+    assert reasons["sv"].startswith("”marfans syndrom” tolkas som")
+    expected = sample_map.umi_by_name("tuberos skleros")
+    p = get(client, "/CodeSystem/$umi", "Parameters", text="tuberos skleros")
+    assert one(p, "code")["code"] == expected.code.split(":")[1] and one(p, "needs-attention") is expected.needs_attention
+    body = {"resourceType": "Parameters", "parameter": [{"name": "text", "valueString": "marfans syndrom"}]}
+    r = client.post("/CodeSystem/$umi", json=body, headers={"content-type": MEDIA_TYPE})
+    assert r.status_code == 200 and one(valid(r.json(), "Parameters"), "code")["code"] == "558"
+
+
+def test_umi_by_name_errors(client) -> None:
+    assert "'xqzjv'" in outcome(client, "/CodeSystem/$umi", 404, "text", text="xqzjv")
+    assert "empty" in outcome(client, "/CodeSystem/$umi", 400, "text", text="  ")
+    assert "not both" in outcome(client, "/CodeSystem/$umi", 400, "text", text="marfan", system=ORPHA, code="558")
+    outcome(client, "/CodeSystem/$umi", 400, "text", text="m" * (MAX_TEXT + 1))
+    outcome(client, "/CodeSystem/$umi", 400, "system")  # neither a name nor a code
+
+
+def test_umi_operation_definition_names_text_and_resolved(client) -> None:
+    od = get(client, "/OperationDefinition/umi", "OperationDefinition")
+    by_name = {(p["name"], p["use"]): p for p in od["parameter"]}
+    assert by_name[("text", "in")]["type"] == "string"
+    assert {q["name"] for q in by_name[("resolved", "out")]["part"]} == {"text", "concept", "matched-term",
+                                                                        "matched-code", "score"}
+
+
 # --- the HTTP surface ----------------------------------------------------------------------
 
 def test_page_and_its_files_come_from_memory_only(client) -> None:
@@ -292,6 +378,13 @@ def test_unknown_paths_methods_and_large_bodies_are_operation_outcomes(client) -
     assert r.status_code == 413 and valid(r.json(), "OperationOutcome")
     r = client.get("/metadata")
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_test_client_imports_without_a_deprecation_warning() -> None:
+    """Starlette's test client warns that httpx is deprecated for it unless httpx2 (test extra) is there."""
+    done = subprocess.run([sys.executable, "-W", "error", "-c", "import starlette.testclient"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_health(client, sample_map) -> None:

@@ -67,6 +67,11 @@ def test_fhir_client_umi_and_errors(fhir_client, server) -> None:
     p = valid(fhir_client.execute("CodeSystem/$umi", method="get", params={"system": ORPHA, "code": "166024"}),
               "Parameters")
     assert one(p, "needs-attention") is True
+    p = valid(fhir_client.execute("CodeSystem/$umi", method="get", params={"text": "marfans syndrom"}), "Parameters")
+    assert one(p, "code")["code"] == "558"
+    with pytest.raises(fhirpy.base.exceptions.ResourceNotFound) as err:
+        fhir_client.execute("CodeSystem/$umi", method="get", params={"text": "xqzjv"})
+    assert "xqzjv" in str(err.value)
     with pytest.raises(fhirpy.base.exceptions.ResourceNotFound) as err:
         fhir_client.execute("CodeSystem/$lookup", method="get", params={"system": ORPHA, "code": "99999"})
     assert "ORPHA:99999" in str(err.value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from ..errors import RaremapError, SnapshotError
 from ..loader import build
 from ..model import Concept, Mapping
 from ..services.rare_map import RareMap
+from .common import BuildNotice, open_map, print_json, verbose_arg
 
 
 EPILOG = """\
@@ -31,8 +31,13 @@ Every command answers from the bundled sample releases unless given --releases D
 --snapshot PATH. Codes are printed canonically: ORPHA:558, ICD10SE:Q87.4, ICD10:Q87.4,
 ICD10GM:G25.88, ICD11:LD28.01, SCTID:19346006, ALPHAID:I19094.
 
-exit status: 0 done; 1 lookup found no match; 2 a usage error, an invalid or unknown code,
-a missing or unreadable file or release (one line on stderr, starting with "raremap:").
+exit status: 0 done; 1 nothing found: lookup matched no name, map found no mapping, umi
+matched no disease to a name (text and --json alike; the JSON is still printed); 2 a usage
+error, an invalid or unknown code, a missing or unreadable file or release (one line on stderr,
+starting with "raremap:").
+
+The first use of a releases directory builds a snapshot (once; cached): one line on stderr says
+so (--verbose: every step). Progress bars are drawn only when stderr is a terminal.
 """
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -71,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="raremap", description="Rare-disease terminology: ORPHA, ICD-10-SE, ICD-11 MMS "
                                 "and SNOMED CT, offline. Run 'raremap COMMAND --help' for a command's options.",
                                 epilog=EPILOG, formatter_class=HelpFormatter)
+    p.add_argument("--version", action="version", version=f"raremap {_version()}")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
 
     def source_args(q: argparse.ArgumentParser, json: bool = True) -> None:
@@ -78,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="answer from the release files under DIR (a snapshot is built once and cached); "
                             "default: the bundled sample")
         q.add_argument("--snapshot", metavar="PATH", help="answer from a compiled snapshot (raremap build -o PATH)")
+        verbose_arg(q)
         if json:
             q.add_argument("--json", action="store_true", help="print JSON instead of text")
 
@@ -115,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="leave out the lexical bridges (ICD-10-SE titles naming an ORPHA disease a release links "
                         "to the code; derived evidence, stored apart from the stated mappings)")
     b.add_argument("--json", action="store_true", help="print the snapshot path, releases, counts and build report as JSON")
+    verbose_arg(b)
     b.set_defaults(run=_build)
 
     r = sub.add_parser("releases", help="the loaded releases with versions and files",
@@ -145,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     fmt = d.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print the changes as JSON")
     fmt.add_argument("--csv", action="store_true", help="print the changes as CSV")
+    verbose_arg(d)
     d.set_defaults(run=_diff)
 
     f = sub.add_parser("fetch", help="download the official releases (never SNOMED CT) into a releases directory",
@@ -164,6 +173,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="fetch this URL too, or instead of the catalogue's URL for NAME")
     f.add_argument("--lang", default="en", help="Orphadata / ICD-11 language (default: en)")
     f.add_argument("--icd11-release", default="2025-01", metavar="YYYY-MM", help="ICD-11 MMS release (default: 2025-01)")
+    f.add_argument("--json", action="store_true", help="print the files written as JSON")
     f.set_defaults(run=_fetch)
     return p
 
@@ -187,16 +197,23 @@ def positive_int(text: str) -> int:
     return value
 
 
-def _load(args: argparse.Namespace) -> RareMap:
-    return load(releases=args.releases, snapshot=args.snapshot, progress=None if args.json else _progress)
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("raremap")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from .. import __version__
+
+        return __version__
 
 
 def _show(args: argparse.Namespace) -> int:
-    rm = _load(args)
+    rm = open_map(args)
     concept = rm.concept(args.code, args.system)
     mappings = rm.mappings(concept.code)
     if args.json:
-        _print_json({"concept": _concept_dict(concept), "mappings": [_mapping_dict(m) for m in mappings]})
+        print_json({"concept": _concept_dict(concept), "mappings": [_mapping_dict(m) for m in mappings]})
         return 0
     print(f"{concept.code}  {concept.label}")
     print(f"  system: {concept.system}   kind: {concept.kind or '-'}   status: {concept.status}")
@@ -226,16 +243,6 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(message: str) -> None:
-    """Build progress on stderr; on a terminal the running count of an input overwrites itself."""
-    running = message.endswith(" records") and " … " in message
-    if sys.stderr.isatty():
-        sys.stderr.write(f"\r\033[K{message}" + ("" if running else "\n"))
-        sys.stderr.flush()
-    elif not running:
-        print(message, file=sys.stderr)
-
-
 def _label_of(rm: RareMap, code: str) -> str:
     try:
         return f"  {rm.concept(code).label}"
@@ -249,15 +256,16 @@ def _build(args: argparse.Namespace) -> int:
     from ..snapshot import store as snapshot
     from ..loader import load as _load_releases
 
-    progress = None if args.json else _progress
+    notice = BuildNotice(args.releases, verbose=args.verbose)
     if args.output:
-        path = build(args.releases, args.output, progress=progress, lexical=args.lexical)
+        path = build(args.releases, args.output, progress=notice, lexical=args.lexical)
     else:
-        rm = _load_releases(releases=args.releases, rebuild=True, progress=progress, lexical=args.lexical)
+        rm = _load_releases(releases=args.releases, rebuild=True, progress=notice, lexical=args.lexical)
         path = rm.snapshot.path
+    notice.done(str(path))
     manifest = snapshot.read(Path(path)).manifest
     if args.json:
-        _print_json({"snapshot": str(path), **{k: manifest[k] for k in ("releases", "counts", "report")}})
+        print_json({"snapshot": str(path), **{k: manifest[k] for k in ("releases", "counts", "report")}})
         return 0
     print(f"snapshot: {path}")
     for r in manifest["releases"]:
@@ -276,22 +284,22 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    progress = None if args.json else _progress
-    rm = _load(args)
+    rm = open_map(args)
     started = time.perf_counter()
     try:
         checked = snapshot.verify(rm.snapshot.path, rm.snapshot.manifest)
     except SnapshotError as err:
         if args.snapshot is not None:
             raise
-        if progress:
-            progress(f"cached snapshot failed its check, rebuilding: {err}")
-        rm = load(releases=args.releases, rebuild=True, progress=progress)
+        print(f"raremap: the cached snapshot failed its check, rebuilding: {err}", file=sys.stderr)
+        notice = BuildNotice(args.releases, verbose=args.verbose)
+        rm = load(releases=args.releases, rebuild=True, progress=notice)
+        notice.done(str(rm.snapshot.path))
         started = time.perf_counter()
         checked = snapshot.verify(rm.snapshot.path, rm.snapshot.manifest)
     seconds = time.perf_counter() - started
     if args.json:
-        _print_json({"snapshot": str(rm.snapshot.path), "files": checked, "seconds": round(seconds, 3), "ok": True})
+        print_json({"snapshot": str(rm.snapshot.path), "files": checked, "seconds": round(seconds, 3), "ok": True})
         return 0
     for name, size in checked.items():
         print(f"ok  {name}  {size:,} bytes")
@@ -301,9 +309,9 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _releases(args: argparse.Namespace) -> int:
-    rm = _load(args)
+    rm = open_map(args)
     if args.json:
-        _print_json({"snapshot": str(rm.snapshot.path), "releases": [asdict(r) for r in rm.releases]})
+        print_json({"snapshot": str(rm.snapshot.path), "releases": [asdict(r) for r in rm.releases]})
         return 0
     for r in rm.releases:
         sample = "  [bundled sample]" if r.bundled_sample else ""
@@ -323,7 +331,10 @@ def _diff(args: argparse.Namespace) -> int:
         path = Path(where)
         if (path / snapshot.MANIFEST).exists():
             return load(snapshot=path)
-        return load(releases=path)
+        notice = BuildNotice(where, verbose=args.verbose)
+        rm = load(releases=path, progress=notice)
+        notice.done(str(rm.snapshot.path))
+        return rm
 
     codes = _read_codes(Path(args.codes)) if args.codes else None
     old, new = open_any(args.old), open_any(args.new)
@@ -372,7 +383,7 @@ def _fetch(args: argparse.Namespace) -> int:
     if args.snomed:
         written += fetch.ingest(Path(args.snomed), dest, system="snomed", licence=fetch.SNOMED_LICENCE)
     if not args.from_dir and not args.snomed or args.only or args.url:
-        catalogue = fetch.Catalogue.official(lang=args.lang, icd11_release=args.icd11_release)
+        catalogue = official = fetch.Catalogue.official(lang=args.lang, icd11_release=args.icd11_release)
         if args.only:
             catalogue = catalogue.only(args.only)
         for spec in args.url:
@@ -383,6 +394,9 @@ def _fetch(args: argparse.Namespace) -> int:
             kept = [d for d in catalogue.downloads if d.name != name]
             catalogue = fetch.Catalogue([*kept, fetch.Download(system, name, url, fetch.licence_for(system))])
         written += fetch.fetch(catalogue, dest, progress=fetch.print_progress)
+    if args.json:
+        print_json({"dest": str(dest), "files": [str(p) for p in written]})
+        return 0
     for path in written:
         print(path)
     return 0
@@ -409,11 +423,6 @@ def _concept_dict(c: Concept) -> dict[str, Any]:
 
 def _mapping_dict(m: Mapping) -> dict[str, Any]:
     return asdict(m)
-
-
-def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=1, default=str)
-    sys.stdout.write("\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

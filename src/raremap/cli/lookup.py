@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
+from .common import NOTHING_FOUND, open_map, print_json
+
 
 def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
     """Register ``lookup`` on the ``raremap`` subparsers."""
@@ -28,7 +30,8 @@ def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
                                     "and the code it is from], (match kind, score 0-100), then its ICD-10-SE, "
                                     "ICD-10, ICD-11 and SNOMED CT codes with relation, basis and release); with "
                                     "--system or --flat one line per code: code, label, [matched name], (match "
-                                    "kind, score). Exit status 1 when nothing matches.",
+                                    "kind, score). Exit status 1 when nothing matches (with --json too: the "
+                                    "empty answer is printed).",
                         epilog="examples:\n  raremap lookup \"marfans syndrom\"\n"
                                "  raremap lookup stralcystit --system ICD10SE --lang sv --limit 5\n"
                                "  raremap lookup marf --complete --json",
@@ -57,9 +60,7 @@ def _systems(text: str) -> list[str]:
 
 
 def _lookup(args: argparse.Namespace) -> int:
-    from .. import cli
-
-    rm = cli._load(args)
+    rm = open_map(args)
     systems = [s for value in args.system or () for s in value] or None
     langs = args.lang[0] if args.lang and len(args.lang) == 1 else args.lang
     find = rm.complete if args.complete else rm.lookup
@@ -72,11 +73,11 @@ def _lookup(args: argparse.Namespace) -> int:
         out: dict[str, Any] = {"query": args.text, "matches": [asdict(m) for m in matches]}
         if diseases is not None:
             out["diseases"] = [asdict(d) for d in diseases]
-        cli._print_json(out)
-        return 0
+        print_json(out)
+        return 0 if matches else NOTHING_FOUND
     if not matches:
         print("no match")
-        return 1
+        return NOTHING_FOUND
     if diseases is not None:
         for d in diseases:
             line = f"{d.code:<22} {d.label}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
@@ -21,8 +20,9 @@ from typing import Any
 import pyarrow as pa
 
 from .. import codes
-from ..errors import InvalidCodeError, UsageError
+from ..errors import InvalidCodeError, NoMatchError, UsageError
 from ..model import Mapping
+from .common import NOTHING_FOUND, RowProgress, open_map, print_json
 
 
 def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
@@ -34,7 +34,8 @@ def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
                        description="What a code is in another system: each target with its relation (exact, "
                                    "narrower, broader, related, undecided, unspecified), Orphanet's ICD relation, "
                                    "how it was found (stated, inverse, edition, replacement, transitive, "
-                                   "hierarchy), the path and the release file it comes from.",
+                                   "hierarchy), the path and the release file it comes from. Exit status 1 when "
+                                   "the code has no mapping (to --to), with --json too; 2 for an unknown code.",
                        epilog="examples:\n  raremap map ORPHA:166024 --to ICD10SE\n  raremap map Q87.8 --to ORPHA\n"
                               "  raremap map SCTID:19346006 --to ICD10SE --max-hops 3 --json",
                        formatter_class=raw)
@@ -48,7 +49,8 @@ def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
     u = sub.add_parser("umi", help="UMI assessment: own ICD code or not, what attention information should carry",
                        description="Does the diagnosis have its own ICD code, and what should the attention "
                                    "information (uppmärksamhetsinformation) record? For an ICD code: the rare "
-                                   "diseases it covers.",
+                                   "diseases it covers. Exit status 1 when a name matches no disease (with "
+                                   "--json too); 2 for an unknown code.",
                        epilog="examples:\n  raremap umi ORPHA:166024\n  raremap umi ICD10SE:Q87.8 --lang en --json\n"
                               "  raremap umi \"marfans syndrom\"",
                        formatter_class=raw)
@@ -83,11 +85,15 @@ def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
     b.add_argument("--encoding", default="utf-8", type=_encoding,
                    help="text encoding of a CSV/TSV input (default: utf-8; e.g. latin-1)")
     b.add_argument("--delimiter", help="field separator of a CSV input (default: ',' or ';' as the header shows)")
-    b.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    b.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress and no summary on stderr (default: a progress bar with percentage and ETA on "
+                        "a terminal when the input's row count is known, and a final summary line)")
     b.add_argument("--force", action="store_true", help="allow OUT to be IN (the input is replaced by the mapped table)")
     _crosswalk_args(b, batch=True)
     source_args(b, json=False)
-    b.set_defaults(run=_batch, json=False)
+    b.add_argument("--json", action="store_true", help="print the summary (output, rows, rows by status, seconds) "
+                                                       "as JSON on stdout")
+    b.set_defaults(run=_batch)
 
     e = sub.add_parser("export", help="export mappings (SSSOM) or the UMI table",
                        description="Export every stated mapping as SSSOM TSV, or the UMI flags of every active "
@@ -106,12 +112,14 @@ def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
     s.add_argument("--system", action="append", metavar="SYSTEM", type=system_arg,
                    help=f"only mappings from this system (repeatable; default: all): {SYSTEMS}")
     source_args(s, json=False)
-    s.set_defaults(run=_export_sssom, json=False)
+    s.add_argument("--json", action="store_true", help="with --output: print the summary (file, mappings) as JSON")
+    s.set_defaults(run=_export_sssom)
     t = what.add_parser("umi", help="every active ORPHA disorder with its UMI flags (.csv, .tsv, .parquet)",
                         description="Every active ORPHA disorder and subtype with its UMI flags, one row each.")
     t.add_argument("--output", "-o", metavar="FILE", required=True, help="output table (required): .csv, .tsv, .parquet or .arrow")
     source_args(t, json=False)
-    t.set_defaults(run=_export_umi, json=False)
+    t.add_argument("--json", action="store_true", help="print the summary (file, codes, needing attention) as JSON")
+    t.set_defaults(run=_export_umi)
 
 
 def _encoding(text: str) -> str:
@@ -151,23 +159,17 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
             "best_evidence": args.best_evidence}
 
 
-def _cli():
-    from .. import cli
-
-    return cli
-
-
 def _map(args: argparse.Namespace) -> int:
-    cli = _cli()
-    rm = cli._load(args)
+    rm = open_map(args)
     source = rm.crosswalker.resolve(args.code, args.system)
     maps = rm.crosswalk(source, args.to, **_options(args))
     if args.json:
-        cli._print_json({"code": source, "to": args.to, "mappings": [_mapping_json(m) for m in maps]})
-        return 0
+        print_json({"code": source, "to": args.to, "mappings": [_mapping_json(m) for m in maps]})
+        return 0 if maps else NOTHING_FOUND
     print(f"{source}{_label(rm, source)}")
     if not maps:
         print(f"  no mapping{' to ' + args.to if args.to else ''} in the loaded releases")
+        return NOTHING_FOUND
     for m in maps:
         facts = [str(m.relation)]
         if m.icd_relation is not None:
@@ -187,15 +189,21 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _umi(args: argparse.Namespace) -> int:
-    cli = _cli()
-    rm = cli._load(args)
+    rm = open_map(args)
     try:
         codes.candidates(args.code)
         is_code = True
     except InvalidCodeError:
         is_code = codes.looks_like_code(args.code)  # ORPHA:abc is a bad code, not a name
     # not a code: a diagnosis name, resolved through the grouped lookup
-    a = rm.umi(args.code) if is_code else rm.umi_by_name(args.code)
+    try:
+        a = rm.umi(args.code) if is_code else rm.umi_by_name(args.code)
+    except NoMatchError as nothing:
+        if args.json:
+            print_json({"name": args.code, "code": None, "resolved": None})
+        else:
+            print(nothing)
+        return NOTHING_FOUND
     if args.json:
         data = {k: getattr(a, k) for k in ("code", "label", "query", "specific_icd10", "specific_icd11",
                                             "needs_attention", "recommended", "reason", "specific_to", "name")}
@@ -206,7 +214,7 @@ def _umi(args: argparse.Namespace) -> int:
         for k in ("icd10", "icd10se", "icd11", "snomed", "covers"):
             data[k] = [_mapping_json(m) for m in getattr(a, k)]
         data["rare_diseases"] = a.rare_diseases
-        cli._print_json(data)
+        print_json(data)
         return 0
     yes_no = {True: "ja" if args.lang == "sv" else "yes", False: "nej" if args.lang == "sv" else "no",
               None: "ej angivet" if args.lang == "sv" else "not stated"}  # linked, but no release states the relation
@@ -233,16 +241,24 @@ def _umi(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from ..services.batch import map_table, write_batches
+    from ..services.batch import map_table, read_batches, write_batches
 
     if not args.force and Path(args.output).resolve() == Path(args.input).resolve():
         raise UsageError(f"{args.output}: the output is the input; it would be replaced by the mapped table "
                          "(choose another output, or --force)")
-    cli = _cli()
-    rm = cli._load(args)
-    mapped = map_table(rm, Path(args.input), args.column, args.to, stream=True, batch_size=args.batch_size,
-                       encoding=args.encoding, delimiter=args.delimiter, system=args.system, explode=not args.list, limit=args.limit, umi=not args.no_umi,
-                       **_options(args))
+    rm = open_map(args)
+    source = read_batches(Path(args.input), args.column, args.batch_size, encoding=args.encoding,
+                          delimiter=args.delimiter)
+    progress = RowProgress(_input_rows(Path(args.input)), quiet=args.quiet)
+
+    def read(reader: pa.RecordBatchReader):  # input rows, as the mapper takes them
+        for batch in reader:
+            yield batch
+            progress.update(batch.num_rows)
+
+    mapped = map_table(rm, pa.RecordBatchReader.from_batches(source.schema, read(source)), args.column, args.to,
+                       stream=True, batch_size=args.batch_size, system=args.system, explode=not args.list,
+                       limit=args.limit, umi=not args.no_umi, **_options(args))
     statuses: Counter[str] = Counter()  # output rows by status
 
     import pyarrow.compute as pc  # only the batch command counts statuses (start-up of the others)
@@ -253,39 +269,52 @@ def _batch(args: argparse.Namespace) -> int:
                 statuses[item["values"]] += item["counts"]
             yield batch
 
-    start = time.perf_counter()
-    last = [start]
-    shown = [False]  # a progress line is open on stderr
-
-    def progress(rows: int) -> None:
-        now = time.perf_counter()
-        if not args.quiet and (now - last[0] >= 1.0):
-            last[0] = now
-            shown[0] = True
-            print(f"\r  {rows:,} rows written  ({rows / (now - start) / 1e6:.2f} M rows/s)", end="", file=sys.stderr)
-
-    reader = pa.RecordBatchReader.from_batches(mapped.schema, counted(mapped))
     try:
-        rows = write_batches(reader, args.output, progress=progress)
-    except BaseException:
-        if shown[0]:
-            print(file=sys.stderr)  # the error message starts on its own line
-        raise
-    elapsed = time.perf_counter() - start
+        rows = write_batches(pa.RecordBatchReader.from_batches(mapped.schema, counted(mapped)), args.output)
+    finally:
+        progress.close()
+    summary = ", ".join(f"{k} {v:,}" for k, v in sorted(statuses.items()))
+    seconds = progress.seconds
+    if args.json:
+        print_json({"input": args.input, "output": args.output, "input_rows": progress.rows, "rows": rows,
+                    "statuses": dict(sorted(statuses.items())), "seconds": round(seconds, 3)})
     if not args.quiet:
-        summary = ", ".join(f"{k} {v:,}" for k, v in sorted(statuses.items()))
-        print(f"\r  {rows:,} rows written to {args.output} in {elapsed:.1f} s ({summary})", file=sys.stderr)
+        print(f"raremap: {progress.rows:,} input rows mapped, {rows:,} rows written to {args.output} in {seconds:.1f} s "
+              f"({summary})", file=sys.stderr)
     return 0
+
+
+def _input_rows(path: Path) -> int | None:
+    """The row count of a Parquet or Arrow IPC file from its metadata; None when only reading it would tell (CSV)."""
+    kind = path.suffix.lower()
+    try:
+        if kind in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows
+        if kind in (".arrow", ".feather", ".ipc"):
+            import pyarrow.ipc as ipc
+
+            with pa.memory_map(str(path)) as source:
+                reader = ipc.open_file(source)
+                return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+    except (OSError, pa.ArrowInvalid):
+        return None  # the reader reports what is wrong with the file
+    return None
 
 
 def _export_sssom(args: argparse.Namespace) -> int:
     from ..services import sssom
 
-    rm = _cli()._load(args)
+    if args.json and not args.output:
+        raise UsageError("--json needs --output FILE (without it the SSSOM TSV itself goes to standard output)")
+    rm = open_map(args)
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="\n") as out:
             n = sssom.write(rm, out, systems=args.system, lexical=args.lexical)
-        print(f"{n} mappings written to {args.output}", file=sys.stderr)
+        if args.json:
+            print_json({"output": args.output, "mappings": n, "lexical": args.lexical})
+        print(f"raremap: {n} mappings written to {args.output}", file=sys.stderr)
     else:
         sssom.write(rm, sys.stdout, systems=args.system, lexical=args.lexical)
     return 0
@@ -294,11 +323,13 @@ def _export_sssom(args: argparse.Namespace) -> int:
 def _export_umi(args: argparse.Namespace) -> int:
     from ..services.batch import write_batches
 
-    rm = _cli()._load(args)
+    rm = open_map(args)
     table = rm.umi_table()
     n = write_batches(pa.RecordBatchReader.from_batches(table.schema, table.to_batches()), args.output)
     flagged = sum(table.column("needs_attention").to_pylist())
-    print(f"{n} ORPHA codes written to {args.output} ({flagged} need attention coding)", file=sys.stderr)
+    if args.json:
+        print_json({"output": args.output, "codes": n, "needs_attention": flagged})
+    print(f"raremap: {n} ORPHA codes written to {args.output} ({flagged} need attention coding)", file=sys.stderr)
     return 0
 
 

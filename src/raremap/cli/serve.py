@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import UsageError
+from .common import open_map
 
 
 def add_commands(sub: Any, source_args: Callable[..., None]) -> None:
@@ -58,6 +59,6 @@ def _serve(args: argparse.Namespace) -> int:
     except ImportError as err:
         raise UsageError(f"raremap serve needs the server extra ({err.name} is missing): "
                          "pip install 'raremap[server]'") from None
-    serve(releases=args.releases, snapshot=args.snapshot, host=args.host, port=args.port, workers=args.workers,
+    serve(loaded=open_map(args), host=args.host, port=args.port, workers=args.workers,
           cors_origins=args.cors_origin, timeout=args.timeout, log_level=args.log_level)
     return 0

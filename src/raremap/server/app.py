@@ -79,11 +79,13 @@ def create_app(rm: RareMap, *, cors_origins: Iterable[str] = (), timeout: float 
     fhir_route("/CodeSystem/$subsumes", ops.subsumes,
                [_uri("system", True), _str("codeA", MAX_CODE, True), _str("codeB", MAX_CODE, True),
                 _str("version", MAX_URI)], "Subsumption test over the loaded hierarchies")
-    fhir_route("/CodeSystem/$umi", ops.umi, [_uri("system", True), _str("code", MAX_CODE, True)],
-               "UMI (attention information) assessment of a code")
+    fhir_route("/CodeSystem/$umi", ops.umi, [_uri("system", False), _str("code", MAX_CODE, False),
+                                             _str("text", MAX_TEXT, False)],
+               "UMI (attention information) assessment of a code (system + code) or a diagnosis name (text)")
     fhir_route("/ValueSet/$expand", ops.expand,
                [_uri("url", True), _str("filter", MAX_TEXT), _int("count", 0, MAX_COUNT), _int("offset", 0, MAX_OFFSET),
-                _lang(), _bool("activeOnly")], "Expand an implicit value set, with a text filter (autocomplete)")
+                _lang(), _bool("activeOnly"), _bool("excludeNested")],
+               "Expand an implicit value set, with a text filter (autocomplete; every loaded code: grouped by disease)")
     fhir_route("/ConceptMap/$translate", ops.translate,
                [_uri("system", True), _str("code", MAX_CODE, True), _uri("targetsystem", False), _bool("reverse"),
                 _bool("transitive"), _bool("lexical"), _lang()], "Translate a code: every match with its equivalence")

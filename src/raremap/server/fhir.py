@@ -105,6 +105,16 @@ def capability_statement(date: str) -> Json:
     }
 
 
+_EXPAND_PARAMETERS = [
+    ("filter", "the start of a name being typed (autocomplete)"),
+    ("count", "entries to return (diseases, for the grouped value set of every loaded code); at most 1000"),
+    ("offset", "entries to skip (likewise)"),
+    ("displayLanguage", "sv or en: the display of each entry in that language where the release has it"),
+    ("activeOnly", "false adds inactive codes (default true)"),
+    ("excludeNested", "true: the grouped value set flat, each disease's codes right after it"),
+]
+
+
 def terminology_capabilities(date: str, code_systems: dict[str, dict[str, int]],
                              newest: dict[str, str]) -> Json:
     """TerminologyCapabilities: every loaded code system with the releases (versions) that answer
@@ -129,7 +139,11 @@ def terminology_capabilities(date: str, code_systems: dict[str, dict[str, int]],
         "expansion": {"hierarchical": True, "paging": True,
                       "textFilter": "Names in Swedish and English, as typed (autocomplete: the filter is the "
                                     "start of a name; typos, synonyms, abbreviations and å/ä/ö typed as a/o "
-                                    "also match). Implicit value sets <system>?fhir_vs and ?fhir_vs=isa/<code>."},
+                                    "also match). Implicit value sets <system>?fhir_vs and ?fhir_vs=isa/<code> (flat); "
+                                    f"{ALL_CODES} (every loaded code) grouped by disease: each ORPHA code with "
+                                    "its ICD-10-SE, ICD-10, ICD-11 and SNOMED CT codes nested (excludeNested=true: "
+                                    "flat, in the same order).",
+                      "parameter": [{"name": name, "documentation": doc} for name, doc in _EXPAND_PARAMETERS]},
         "validateCode": {"translations": False},
         "translation": {"needsMap": False},
         "closure": {"translation": False},
@@ -165,9 +179,18 @@ def umi_operation_definition() -> Json:
         "parameter": [
             p("system", "in", 0, "1", "uri", "Code system of the code (canonical URI)"),
             p("code", "in", 0, "1", "code", "The code to assess (with system)"),
-            p("text", "in", 0, "1", "string", "A diagnosis name to assess instead of a code"),
+            p("text", "in", 0, "1", "string", "A diagnosis name to assess instead of a code (Swedish or English, "
+                                              "typos, any word order): the best disease of the grouped lookup; "
+                                              "404 OperationOutcome when no name matches"),
             p("code", "out", 1, "1", "Coding", "The assessed code (an ORPHA code where the asked code maps to one)"),
-            p("query", "out", 1, "1", "Coding", "The code as asked"),
+            p("query", "out", 1, "1", "Coding", "The code as asked (asked by text: the code the name was read as)"),
+            p("resolved", "out", 0, "1", None, "Asked by text: which disease the name was read as", [
+                p("text", "out", 1, "1", "string", "The name as asked"),
+                p("concept", "out", 1, "1", "Coding", "The disease it was read as (best of the grouped lookup)"),
+                p("matched-term", "out", 1, "1", "string", "The name of the releases that matched"),
+                p("matched-code", "out", 1, "1", "Coding", "The code that name belongs to"),
+                p("score", "out", 1, "1", "decimal", "How well it matched, 0-100"),
+            ]),
             p("specific-icd10", "out", 0, "1", "boolean", "A release states an own (exact or specific) ICD-10 code; "
                                                           "absent when the releases state no relation"),
             p("specific-icd11", "out", 0, "1", "boolean", "The same for ICD-11"),

@@ -1,6 +1,7 @@
 """The FHIR terminology operations, each a thin translation of one call of the Python API:
 ``$lookup`` → :meth:`RareMap.concept`, ``$validate-code`` → :meth:`RareMap.concept`,
-``$subsumes`` → :meth:`RareMap.ancestors`, ``$expand`` → :meth:`RareMap.complete` /
+``$subsumes`` → :meth:`RareMap.ancestors`, ``$expand`` → :meth:`RareMap.complete` (grouped by
+disease with :func:`~raremap.services.disease_groups.group_matches` for every loaded code) /
 :meth:`RareMap.concepts` / :meth:`RareMap.descendants`, ``$translate`` → :meth:`RareMap.crosswalk`
 (and :meth:`RareMap.lexical_mappings` with ``lexical=true``), ``$umi`` → :meth:`RareMap.umi`."""
 
@@ -13,8 +14,9 @@ from typing import Any
 
 from .. import codes
 from ..codes import System
-from ..errors import InvalidCodeError, RaremapError, UnknownCodeError
+from ..errors import InvalidCodeError, NoMatchError, RaremapError, UnknownCodeError
 from ..model import Concept, Mapping
+from ..services.disease_groups import group_matches
 from ..services.rare_map import RareMap
 from . import equivalence, fhir, systems
 from .fhir import Json, coding, extension, parameters, part, value
@@ -24,6 +26,8 @@ LOOKUP_PROPERTIES = ("kind", "status", "inactive", "parent", "child", "replaced-
                      "umi-needs-attention", "umi-specific-icd10", "umi-specific-icd11")
 # an isa value set with a filter keeps the members among this many best name matches
 ISA_FILTER_WINDOW = MAX_COUNT
+# completions looked at per disease asked for (grouped $expand of every loaded code), at least / at most
+GROUP_POOL, GROUP_POOL_MIN, MAX_COMPLETIONS = 4, 24, MAX_COUNT
 
 
 class Terminology:
@@ -265,7 +269,10 @@ class Terminology:
         system, isa = self._value_set(url)
         total: int | None = None
         contains: list[Json] = []
-        if filter_text is not None and filter_text.strip():
+        nested = not args.flag("excludeNested", False)
+        if filter_text is not None and filter_text.strip() and system is None:
+            contains = self._disease_groups(filter_text, offset, count, lang, active_only, nested)
+        elif filter_text is not None and filter_text.strip():
             window = ISA_FILTER_WINDOW if isa else offset + count
             matches = self.rm.complete(filter_text, system=system.value if system else None, limit=window,
                                        include_inactive=not active_only)
@@ -296,6 +303,7 @@ class Terminology:
             for concept in itertools.islice(self.rm.concepts(system, active_only=active_only), offset, offset + count):
                 contains.append(self._contains(concept.code, self.display(concept, lang), inactive=not concept.active))
         used = [value("filter", "String", filter_text), value("count", "Integer", count),
+                value("excludeNested", "Boolean", not nested if system is None else None),
                 value("offset", "Integer", offset), value("displayLanguage", "Code", lang),
                 value("activeOnly", "Boolean", active_only)]
         expansion: Json = {"identifier": f"urn:uuid:{uuid.uuid4()}",
@@ -306,6 +314,43 @@ class Terminology:
         if contains:
             expansion["contains"] = contains
         return {"resourceType": "ValueSet", "url": url, "status": "active", "expansion": expansion}
+
+    def _disease_groups(self, text: str, offset: int, count: int, lang: str | None, active_only: bool,
+                        nested: bool) -> list[Json]:
+        """The completions of ``text`` grouped by disease (:func:`group_matches`): one entry per
+        disease (``offset``/``count`` page the diseases), its ORPHA code first, the disease's
+        ICD-10-SE, ICD-10, ICD-11 and SNOMED CT codes nested under it (``nested``) or right after
+        it, each marked with the disease it belongs to."""
+        wanted = offset + count
+        hits = self.rm.complete(text, limit=min(MAX_COMPLETIONS, max(GROUP_POOL_MIN, GROUP_POOL * wanted)),
+                                include_inactive=not active_only)
+        out: list[Json] = []
+        for d in group_matches(self.rm, self.rm.crosswalker, hits, lang, wanted)[offset:]:
+            head = self._contains(d.code, d.label, inactive=not d.status.is_active)
+            if d.matched_term != d.label:
+                head["designation"] = [{"value": d.matched_term, **({"language": d.matched_lang} if d.matched_lang
+                                                                     else {})}]
+            head["extension"] = [e for e in (extension("match", "Code", d.match), extension("score", "Decimal", d.score),
+                                             extension("matched-code", "Coding", coding(d.matched_code))
+                                             if d.matched_code != d.code else None) if e]
+            members = []
+            for c in d.codes:
+                entry = coding(c.code, c.label)
+                entry["extension"] = [e for e in (
+                    extension("mapping-relation", "Code", str(c.relation)),
+                    extension("mapping-basis", "Code", c.basis or "stated"),
+                    extension("equivalence", "Code", equivalence.equivalence(c.relation, c.basis)),
+                    extension("provenance", "String", c.release),
+                    None if nested else extension("disease", "Coding", coding(d.code)),
+                ) if e]
+                members.append(entry)
+            if nested:
+                if members:
+                    head["contains"] = members
+                out.append(head)
+            else:
+                out += [head, *members]
+        return out
 
     def _value_set(self, url: str) -> tuple[System | None, str | None]:
         """(system, isa code) of an implicit value set URL; (None, None) for every loaded code."""
@@ -390,16 +435,37 @@ class Terminology:
     # --- CodeSystem/$umi -----------------------------------------------------------------
 
     def umi(self, args: Args) -> Json:
-        system, code = self._system_code(args, loaded=False)
-        canonical = self.code(system, code)
-        try:
-            a = self.rm.umi(canonical)
-        except UnknownCodeError:
-            raise RequestError(404, f"{canonical} is neither a loaded code nor mapped by the loaded releases",
-                               code="not-found", parameter="code") from None
+        if "text" in args:
+            if "code" in args or "coding" in args:
+                raise RequestError(400, "give either text (a diagnosis name) or system and code, not both",
+                                   parameter="text")
+            text = args.text("text", required=True) or ""
+            if not text.strip():
+                raise RequestError(400, "parameter 'text' is empty: give a diagnosis name", parameter="text")
+            try:
+                a = self.rm.umi_by_name(text)
+            except NoMatchError:
+                raise RequestError(404, f"no disease or code of the loaded releases matches the name {text!r}",
+                                   code="not-found", parameter="text") from None
+        else:
+            system, code = self._system_code(args, loaded=False)
+            canonical = self.code(system, code)
+            try:
+                a = self.rm.umi(canonical)
+            except UnknownCodeError:
+                raise RequestError(404, f"{canonical} is neither a loaded code nor mapped by the loaded releases",
+                                   code="not-found", parameter="code") from None
         entries: list[Json | None] = [
             value("code", "Coding", self.coding_of(a.code)),
             value("query", "Coding", self.coding_of(a.query)),
+        ]
+        if a.resolved is not None:
+            d = a.resolved
+            entries.append(part("resolved", value("text", "String", a.name), value("concept", "Coding", self.coding_of(d.code)),
+                                value("matched-term", "String", d.matched_term),
+                                value("matched-code", "Coding", self.coding_of(d.matched_code)),
+                                value("score", "Decimal", d.score)))
+        entries += [
             value("specific-icd10", "Boolean", a.specific_icd10),
             value("specific-icd11", "Boolean", a.specific_icd11),
             value("needs-attention", "Boolean", a.needs_attention),

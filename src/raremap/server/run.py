@@ -17,6 +17,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from ..loader import load
+from ..services.disease_groups import group_matches
+from ..services.rare_map import RareMap
 from .app import create_app
 
 _SNAPSHOT_ENV = "RAREMAP_SERVE_SNAPSHOT"
@@ -27,10 +29,11 @@ LIMIT_CONCURRENCY = 1000  # connections + tasks per worker before uvicorn answer
 
 def serve(releases: str | Path | None = None, snapshot: str | Path | None = None, *, host: str = "127.0.0.1",
           port: int = 8080, workers: int = 1, cors_origins: Iterable[str] = (), timeout: float = 10.0,
-          log_level: str = "info") -> None:
-    """Serve the terminology from ``releases`` or ``snapshot`` (default: the bundled sample) on
-    ``host:port`` until interrupted; shuts down gracefully on SIGINT/SIGTERM."""
-    rm = load(releases=releases, snapshot=snapshot)
+          log_level: str = "info", loaded: RareMap | None = None) -> None:
+    """Serve the terminology from ``releases`` or ``snapshot`` (default: the bundled sample), or
+    the map already ``loaded``, on ``host:port`` until interrupted; shuts down gracefully on
+    SIGINT/SIGTERM."""
+    rm = loaded if loaded is not None else load(releases=releases, snapshot=snapshot)
     options = {"cors_origins": list(cors_origins), "timeout": timeout}
     common = dict(host=host, port=port, log_level=log_level, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
                   limit_concurrency=LIMIT_CONCURRENCY, server_header=False, proxy_headers=False)
@@ -39,7 +42,7 @@ def serve(releases: str | Path | None = None, snapshot: str | Path | None = None
         return
     os.environ[_SNAPSHOT_ENV] = str(rm.snapshot.path)
     os.environ[_OPTIONS_ENV] = json.dumps(options)
-    del rm
+    del rm, loaded  # each worker memory-maps the snapshot itself
     uvicorn.run("raremap.server.run:app_from_environment", factory=True, workers=workers, **common)  # type: ignore[arg-type]
 
 
@@ -50,9 +53,9 @@ def app_from_environment() -> FastAPI:
     return _warm(create_app(rm, **options), rm)
 
 
-def _warm(app: FastAPI, rm) -> FastAPI:
+def _warm(app: FastAPI, rm: RareMap) -> FastAPI:
     """Open the search index and the crosswalk tables before the first request (not during it)."""
-    rm.complete("a", limit=1)
+    group_matches(rm, rm.crosswalker, rm.complete("ma", limit=24))  # the grouped $expand's tables too
     rm.lookup("a", limit=1)
     for code in rm.code_systems():
         first = next(rm.concepts(code), None)

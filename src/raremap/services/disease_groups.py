@@ -49,7 +49,7 @@ from .terminology import SystemArg, Terminology, check_limit, check_text
 if TYPE_CHECKING:
     from .crosswalk import Crosswalker
 
-__all__ = ["GROUP_SYSTEMS", "lookup_diseases"]
+__all__ = ["GROUP_SYSTEMS", "group_matches", "lookup_diseases"]
 
 GROUP_SYSTEMS = ("ICD10SE", "ICD10", "ICD11", "SCTID")
 POOL = 4  # hits looked at per disease asked for ...
@@ -270,9 +270,18 @@ def lookup_diseases(terms: Terminology, crosswalker: Crosswalker, text: str, sys
     check_text(text, "lookup")
     if limit <= 0:
         return []
-    groups = _Groups(terms, crosswalker)
-    one_lang = lang if isinstance(lang, str) else None
     hits = terms.lookup(text, system=system, lang=lang, limit=max(POOL_MIN, POOL * limit))
+    return group_matches(terms, crosswalker, hits, lang if isinstance(lang, str) else None, limit)
+
+
+def group_matches(terms: Terminology, crosswalker: Crosswalker, hits: list[Match], lang: str | None = None,
+                  limit: int = 10) -> list[DiseaseMatch]:
+    """``hits`` (of :meth:`Terminology.lookup` or :meth:`Terminology.complete`, best first) folded
+    into one :class:`DiseaseMatch` per disease, in the order of each disease's best hit; at most ``limit``."""
+    if limit <= 0:
+        return []
+    groups = _Groups(terms, crosswalker)
+    one_lang = lang
     order: list[str] = []
     first: dict[str, Match] = {}
     joined: dict[str, list[DiseaseCode]] = {}  # codes a hit joins an ORPHA disease through (ICD-11 …)
