@@ -10,8 +10,9 @@ is initialised before its submodules run.
 A private use is ``from x import _name``, ``x._name`` where ``x`` is an imported module, or any
 ``<expr>._name`` except on ``self``/``cls``/``super()`` and except where ``_name`` is defined by a
 class of the same module (an object of that module's own class, such as ``other._key`` in an
-``__eq__``). Dunders and the public API of named tuples (``_replace``, ``_asdict`` ...) are
-not private.
+``__eq__``) and ``<expr>`` is not a parameter annotated with another module's class (``rm:
+RareMap``: ``rm._index`` is the facade's even where the module has an ``_index`` of its own).
+Dunders and the public API of named tuples (``_replace``, ``_asdict`` ...) are not private.
 """
 
 from __future__ import annotations
@@ -203,12 +204,31 @@ def _exempt_call(node: ast.expr) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
 
 
+def _foreign_parameters(tree: ast.AST) -> set[str]:
+    """Parameters annotated with a class the module does not define (``rm: RareMap`` in the
+    crosswalk): their private attributes are never the module's own, whatever names it defines."""
+    classes = {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    found = set()
+    for fn in (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+        for arg in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs):
+            if arg.annotation is None or arg.arg in ("self", "cls"):
+                continue
+            named = {n.id for n in ast.walk(arg.annotation) if isinstance(n, ast.Name)}
+            named |= {n.value.split("[")[0].split(".")[-1].strip() for n in ast.walk(arg.annotation)
+                      if isinstance(n, ast.Constant) and isinstance(n.value, str)}  # "RareMap" in quotes
+            capitalised = {n for n in named if n[:1].isupper()}
+            if capitalised and not capitalised & classes:
+                found.add(arg.arg)
+    return found
+
+
 def private_uses(sources: dict[str, str], package: str = "raremap") -> list[str]:
     """``module:line: what`` for every use of another module's private name (module docstring)."""
     found = []
     for module, text in sources.items():
         tree = ast.parse(text)
         own = _own_names(tree)
+        foreign = _foreign_parameters(tree)
         modules = _module_aliases(module, tree, sources, package)
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
@@ -223,7 +243,7 @@ def private_uses(sources: dict[str, str], package: str = "raremap") -> list[str]
                     continue
                 if isinstance(owner, ast.Name) and owner.id in modules:
                     found.append((module, node.lineno, f"{owner.id}.{node.attr}"))
-                elif node.attr not in own:
+                elif node.attr not in own or (isinstance(owner, ast.Name) and owner.id in foreign):
                     found.append((module, node.lineno, f"{ast.unparse(owner)}.{node.attr}"))
     return [f"{m}:{line}: {what}" for m, line, what in sorted(found)]
 
@@ -302,6 +322,8 @@ def test_checker_reports_private_names_of_other_modules() -> None:
             "    def system(self, to, other):\n"
             "        super()._hook()\n        other._own\n        row = self._rows._asdict()\n"
             "        return codes._system(to), _cli()._load(to), rm.__dict__, row\n"
+            "    def adopt(self, facade: \"Facade\", other: Crosswalker):\n"
+            "        self._index = {}\n        return facade._index, other._rows\n"
         ),
     )
     assert private_uses(sources, package="pkg") == [
@@ -309,4 +331,5 @@ def test_checker_reports_private_names_of_other_modules() -> None:
         "pkg.crosswalk:8: rm._mappings",
         "pkg.crosswalk:14: _cli()._load",
         "pkg.crosswalk:14: codes._system",
+        "pkg.crosswalk:17: facade._index",  # the module has an _index too, but this is the facade's
     ]  # not: other._index in the facade's own __eq__, self/super()/other._own, _asdict, __dict__

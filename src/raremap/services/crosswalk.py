@@ -39,7 +39,9 @@ before not, direct before transitive, shorter paths first.
 from __future__ import annotations
 
 import heapq
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -96,6 +98,18 @@ class _Found(NamedTuple):
     relation: Relation
     statements: int
     steps: tuple[tuple[str, Hop], ...]
+
+
+class _Limits(NamedTuple):
+    """What bounds one path search (:meth:`Crosswalker._search`)."""
+
+    source: str
+    want: str | None
+    want_group: str | None
+    max_statements: int
+    include_inactive: bool
+    conditional: bool
+    no_statements: bool  # a question inside the source's own system group: bridges and replacements only
 
 
 def _group(system: str) -> str:
@@ -311,19 +325,17 @@ class Crosswalker:
         """Every path out of ``source`` within the limits, cheapest first (see module docstring)."""
         found: list[_Found] = []
         source_group = _group(system_of(source))
-        # heap entries: (statements, hops, relation rank, tie, code, relation, steps, groups)
-        heap: list[tuple] = [(0, 0, 0, 0, source, Relation.EXACT, (), frozenset((source_group,)))]
-        marks: dict[str, list[tuple[int, int]]] = {}
-        tie = 1
-        best_wanted: int | None = None
         # statements never lead back into the source's own system group (ICD-10 editions are
         # one group): a same-group question is answered by bridges and replacements alone
-        no_statements = want is not None and _group(want) == source_group
-        want_group = _group(want) if want is not None else None
+        limits = _Limits(source, want, _group(want) if want is not None else None, max_statements, include_inactive,
+                         conditional, want is not None and _group(want) == source_group)
+        # heap entries: (statements, hops, relation rank, tie, code, relation, steps, groups)
+        heap: list[tuple] = [(0, 0, 0, 0, source, Relation.EXACT, (), frozenset((source_group,)))]
+        ties = itertools.count(1)
+        marks: dict[str, list[tuple[int, int]]] = {}
+        best_wanted: int | None = None
         # this loop runs for every distinct code of a batch: hot names are locals
-        index_get, status = self._index.get, self._status
-        adjacent, pop, push = self._adjacent, heapq.heappop, heapq.heappush
-        wrong = Relation.WRONG
+        index_get, status, pop = self._index.get, self._status, heapq.heappop
         while heap:
             statements, hops, rank, _, node, relation, steps, groups = pop(heap)
             if best_wanted is not None and statements > best_wanted:
@@ -335,78 +347,81 @@ class Crosswalker:
                 continue
             else:
                 seen.append((statements, rank))
-            system = node.partition(":")[0]
             i = index_get(node)
             active = i is None or status[i] == "active"
             if hops and not (hops == 1 and steps[0][1].basis in (STATED, INVERSE)):  # those are recorded below
-                if (active or include_inactive) and (want is None or system == want) and node != source:
+                if (active or include_inactive) and (want is None or node.partition(":")[0] == want) and node != source:
                     found.append(_Found(node, relation, statements, steps))
                     if want is not None and best_wanted is None:
                         best_wanted = statements
-            if relation is wrong:
+            if relation is not Relation.WRONG:
+                best_wanted = self._extend(heap, ties, found, limits, best_wanted, active,
+                                           (statements, hops, node, relation, steps, groups))
+        return found
+
+    def _extend(self, heap: list[tuple], ties: Iterator[int], found: list[_Found], limits: _Limits,
+                best_wanted: int | None, active: bool, entry: tuple) -> int | None:
+        """Push the paths one step longer than ``entry`` (a popped heap entry at an ``active`` code
+        or not) onto ``heap``; the source's own statements are answers as they stand. Returns the
+        fewest statements of an answer in the wanted system so far."""
+        statements, hops, node, relation, steps, groups = entry
+        source, want, want_group, max_statements, include_inactive, conditional, no_statements = limits
+        system = node.partition(":")[0]
+        passable = active or include_inactive or node == source
+        last_basis = steps[-1][1].basis if steps else ""
+        weak = hops > 0 and relation in _NOT_EXTENDED
+        in_wanted = want is not None and system == want and hops
+        composed = _COMPOSE[relation]
+        if active and (in_wanted or no_statements or weak or statements >= max_statements):
+            # no statement may follow and an active code has no replacement: bridges only
+            out = () if in_wanted else self._edition_hops(node)
+        else:
+            out = self._adjacent(node)
+        index_get, status, push, wrong = self._index.get, self._status, heapq.heappush, Relation.WRONG
+        for hop in out:
+            target, hop_relation, basis, _, _, hop_conditional, group, fanout = hop
+            if hop_conditional and not conditional:
                 continue
-            passable = active or include_inactive or node == source
-            last_basis = steps[-1][1].basis if steps else ""
-            weak = hops > 0 and relation in _NOT_EXTENDED
-            in_wanted = want is not None and system == want and hops
-            composed = _COMPOSE[relation]
-            if active and (in_wanted or no_statements or weak or statements >= max_statements):
-                # no statement may follow and an active code has no replacement: bridges only
-                out = () if in_wanted else self._edition_hops(node)
-            else:
-                out = adjacent(node)
-            for hop in out:
-                target, hop_relation, basis, _, _, hop_conditional, group, fanout = hop
-                if hop_conditional and not conditional:
+            stated = False
+            if basis != REPLACEMENT:
+                if not passable or in_wanted:
                     continue
-                stated = False
-                if basis != REPLACEMENT:
-                    if not passable or in_wanted:
-                        continue
-                    if basis == EDITION:
-                        if last_basis == EDITION:
-                            continue
-                    else:
-                        if no_statements or weak or statements >= max_statements or group in groups:
-                            continue
-                        if hop_relation is wrong and hops:
-                            continue
-                        if statements and fanout > MAX_FANOUT and hop_relation is not Relation.EXACT:
-                            continue
-                        stated = True
-                if stated:
-                    # a statement always enters a new group, so it cannot close a cycle; when it is
-                    # the last one allowed (or as many as the most direct answer found took), only
-                    # an answer in the wanted group is worth keeping
-                    new_statements, new_groups = statements + 1, groups | {group}
-                    limit = max_statements if best_wanted is None else min(max_statements, best_wanted)
-                    if want_group is not None and new_statements >= limit and group != want_group:
+                if basis == EDITION:
+                    if last_basis == EDITION:
                         continue
                 else:
-                    new_statements, new_groups = statements, groups
-                    if target == source:
+                    if no_statements or weak or statements >= max_statements or group in groups:
                         continue
-                    for frm, _ in steps:
-                        if target == frm:
-                            break
-                    else:
-                        frm = ""
-                    if target == frm:
+                    if hop_relation is wrong and hops:
                         continue
-                new_relation = composed[hop_relation]
-                new_steps = steps + ((node, hop),)
-                if not hops and basis in (STATED, INVERSE):
-                    # the source's own statements are answers as they stand, never pruned
-                    if want is None or target.partition(":")[0] == want:
-                        j = index_get(target)
-                        if include_inactive or j is None or status[j] == "active":
-                            found.append(_Found(target, new_relation, 1, new_steps))
-                            if want is not None:
-                                best_wanted = 1 if best_wanted is None else min(best_wanted, 1)
-                push(heap, (new_statements, hops + 1, _RANK[new_relation], tie, target, new_relation,
-                            new_steps, new_groups))
-                tie += 1
-        return found
+                    if statements and fanout > MAX_FANOUT and hop_relation is not Relation.EXACT:
+                        continue
+                    stated = True
+            if stated:
+                # a statement always enters a new group, so it cannot close a cycle; when it is
+                # the last one allowed (or as many as the most direct answer found took), only
+                # an answer in the wanted group is worth keeping
+                new_statements, new_groups = statements + 1, groups | {group}
+                limit = max_statements if best_wanted is None else min(max_statements, best_wanted)
+                if want_group is not None and new_statements >= limit and group != want_group:
+                    continue
+            else:
+                new_statements, new_groups = statements, groups
+                if target == source or any(target == frm for frm, _ in steps):
+                    continue
+            new_relation = composed[hop_relation]
+            new_steps = steps + ((node, hop),)
+            if not hops and basis in (STATED, INVERSE):
+                # the source's own statements are answers as they stand, never pruned
+                if want is None or target.partition(":")[0] == want:
+                    j = index_get(target)
+                    if include_inactive or j is None or status[j] == "active":
+                        found.append(_Found(target, new_relation, 1, new_steps))
+                        if want is not None:
+                            best_wanted = 1 if best_wanted is None else min(best_wanted, 1)
+            push(heap, (new_statements, hops + 1, _RANK[new_relation], next(ties), target, new_relation,
+                        new_steps, new_groups))
+        return best_wanted
 
     def _fallback(self, source: str, systems, include_inactive: bool, conditional: bool) -> list[Mapping]:
         """Direct answers of the nearest mapped ancestor, per system, as ``basis="hierarchy"``."""
@@ -707,6 +722,13 @@ class Crosswalker:
         )
 
 
+def statements_of(m: Mapping) -> list[Mapping]:
+    """The release statements a crosswalk answer rests on (itself when it is one)."""
+    if m.basis in (STATED, INVERSE):
+        return [m]
+    return [s for step in m.steps for s in statements_of(step)]
+
+
 def _validated(statements: list[Mapping]) -> bool | None:
     values = [m.validated for m in statements]
     if any(v is False for v in values):
@@ -750,5 +772,5 @@ def _ranked(answers: list[Mapping]) -> list[Mapping]:
     return out
 
 
-__all__ = ["Crosswalker", "FALLBACK_SYSTEMS", "Hop", "is_conditional", "sort_key",
+__all__ = ["Crosswalker", "FALLBACK_SYSTEMS", "Hop", "is_conditional", "sort_key", "statements_of",
            "STATED", "INVERSE", "EDITION", "REPLACEMENT", "TRANSITIVE", "HIERARCHY"]

@@ -11,16 +11,18 @@ import pyarrow as pa
 
 from .. import codes
 from ..model import DiseaseMatch, Mapping, Match
-from .crosswalk import Crosswalker
 from .terminology import SystemArg, Terminology, check_limit, code_text
-from .umi import Assessor, UmiAssessment
 
+# The services are imported on first use: ``import raremap`` and a loaded snapshot's concept and
+# mapping answers do not need them (start-up).
 if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
 
     from .batch import BatchMapper
     from .batch.mapper import TableSource
+    from .crosswalk import Crosswalker
+    from .umi import Assessor, UmiAssessment
 
 __all__ = ["RareMap", "SystemArg", "code_text"]
 
@@ -37,7 +39,7 @@ class RareMap(Terminology):
         disease folded into one :class:`DiseaseMatch` — the ORPHA code when there is one, its
         label in ``lang``, the name that matched, and its ICD-10-SE, ICD-10, ICD-11 and SNOMED CT
         codes with relation, basis and release — best first."""
-        from .disease_groups import lookup_diseases  # on first use (start-up of ``import raremap``)
+        from .disease_groups import lookup_diseases
 
         return lookup_diseases(self, self.crosswalker, text, system, lang, limit)
 
@@ -45,7 +47,7 @@ class RareMap(Terminology):
                     limit: int = 10, *, include_inactive: bool = False, workers: int | None = None) -> list[list[Match]]:
         """:meth:`lookup` of every query (a registry's free-text diagnosis column), in order;
         each distinct query is looked up once, on ``workers`` processes (default: every core)."""
-        from .bulk_lookup import lookup_many  # on first use (multiprocessing)
+        from .bulk_lookup import lookup_many
 
         check_limit(limit)
         options = {"system": system, "lang": lang, "limit": limit, "include_inactive": include_inactive}
@@ -56,6 +58,8 @@ class RareMap(Terminology):
     @cached_property
     def crosswalker(self) -> Crosswalker:
         """Direct and transitive mappings with relation algebra (see :mod:`raremap.services.crosswalk`)."""
+        from .crosswalk import Crosswalker
+
         return Crosswalker(self)
 
     def crosswalk(self, code: str, to: codes.System | str | None = None, *, transitive: bool = True,
@@ -76,6 +80,8 @@ class RareMap(Terminology):
     @cached_property
     def umi_assessor(self) -> Assessor:
         """The UMI assessor behind :meth:`umi` and :meth:`umi_table` (see :mod:`raremap.services.umi`)."""
+        from .umi import Assessor
+
         return Assessor(self, self.crosswalker)
 
     def umi(self, code: str) -> UmiAssessment:
@@ -113,7 +119,7 @@ class RareMap(Terminology):
         """Map a column of codes of a table (Arrow, pandas, polars, Parquet/CSV path) to system
         ``to``; out comes what went in (a pandas or polars DataFrame, a pyarrow Table for the
         rest), or a RecordBatchReader with ``stream=True`` (see :mod:`raremap.services.batch`)."""
-        from .batch import map_table  # on first use (pyarrow.compute)
+        from .batch import map_table
 
         return map_table(self, table, column, to, stream=stream, **options)
 

@@ -180,7 +180,7 @@ class _FoundationRow:
     distance: str
 
 
-class _Run:
+class _IcdMappingReadState:
     """State of one read: the release, collected ICD-10 codes, pending foundation rows."""
 
     def __init__(self, reader: str, release: Release, ctx: ReadContext) -> None:
@@ -454,7 +454,7 @@ class WhoMappingReader:
             licence=LICENCE, bundled_sample=ctx.bundled_sample,
         )
         yield release
-        run = _Run(self.name, release, ctx)
+        run = _IcdMappingReadState(self.name, release, ctx)
         for table, _path, display, header, rows in opened:
             yield from run.table(table, display, header, rows)
         run.leftovers()

@@ -175,7 +175,7 @@ class SnomedRf2Reader:
             raise ReleaseFormatError(name, "file", "no SNOMED CT RF2 Snapshot or Full files found")
         release = self._release(found, files, ctx)
         yield release
-        run = _Run(ctx, release.id, found)
+        run = _SnomedReadState(ctx, release.id, found)
         yield from run.concepts()
         yield from run.edges()
         yield from run.mappings()
@@ -238,7 +238,7 @@ class _Assembly:
     definition: str | None
 
 
-class _Run:
+class _SnomedReadState:
     """State of one read: the files, the ids known valid, the counters."""
 
     def __init__(self, ctx: ReadContext, release_id: str, found: list[rf2.Package]) -> None:

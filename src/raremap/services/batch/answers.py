@@ -19,6 +19,8 @@ PER_TARGET = ("target", "target_label", "relation", "basis")
 
 @dataclass(frozen=True, slots=True)
 class Answer:
+    """What every row holding one code gets: its status, canonical code and per-target lists."""
+
     status: str
     resolved: str | None
     targets: tuple[str, ...] = ()
@@ -29,9 +31,10 @@ class Answer:
     error: str | None = None
 
 
-
 @dataclass
 class AnswerArrays:
+    """The answers of every slot as Arrow arrays indexed by slot, ready to be spread over rows."""
+
     status: tuple[pa.Array, pa.Array]  # (distinct values, value index per slot)
     resolved: pa.Array
     umi_flag: pa.Array
@@ -145,9 +148,9 @@ class AnswerSlots:
 
 
 ANSWERS_SCHEMA = pa.schema([("code", pa.string()), ("status", pa.string()), ("resolved", pa.string()),
-                             ("targets", pa.list_(pa.string())), ("labels", pa.list_(pa.string())),
-                             ("relations", pa.list_(pa.string())), ("bases", pa.list_(pa.string())),
-                             ("umi_flag", pa.bool_()), ("error", pa.string())])
+                            ("targets", pa.list_(pa.string())), ("labels", pa.list_(pa.string())),
+                            ("relations", pa.list_(pa.string())), ("bases", pa.list_(pa.string())),
+                            ("umi_flag", pa.bool_()), ("error", pa.string())])
 
 
 @functools.lru_cache(maxsize=1)

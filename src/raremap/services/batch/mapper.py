@@ -60,7 +60,7 @@ class CrosswalkOptions(TypedDict):
 
 
 DEFAULTS: CrosswalkOptions = {"transitive": True, "max_hops": 3, "include_inactive": False, "conditional": False,
-                                "hierarchy": True, "subdivisions": True, "best_evidence": False}
+                              "hierarchy": True, "subdivisions": True, "best_evidence": False}
 
 
 class Assessed(Protocol):

@@ -19,6 +19,8 @@ ICD10_PLAIN = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?$")
 
 
 class SpellingTable(NamedTuple):
+    """Registry spellings and the concept row each one resolves to."""
+
     values: pa.Array  # registry spellings (strings)
     concepts: pa.Array  # the concepts-table row each spelling resolves to (int64)
 
