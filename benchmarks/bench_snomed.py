@@ -175,7 +175,7 @@ def measure(paths: list[Path], root: Path, use_tracemalloc: bool) -> dict[str, o
     """Run find() and read every record; time, record counts and peak memory of this process."""
     import tracemalloc
 
-    from raremap.sources.base import BuildReport, ReadContext
+    from raremap.release_input import BuildReport, ReadContext
     from raremap.sources.snomed import READER
 
     if use_tracemalloc:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import RaremapError
-from .sources.base import sha256_file
+from .release_input import sha256_file
 
 ORPHADATA_LICENCE = (
     "Orphadata Science datasets are licensed under Creative Commons Attribution 4.0 International "

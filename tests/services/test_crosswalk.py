@@ -177,7 +177,7 @@ def test_unknown_and_invalid_codes(rm) -> None:
 
 def test_shared_product1_relations_unchanged(shared_data, tmp_path) -> None:
     from raremap.sources import orphanet
-    from raremap.sources.base import BuildReport, ReadContext
+    from raremap.release_input import BuildReport, ReadContext
 
     from raremap import snapshot
     from raremap.snapshot.compile import Compiler

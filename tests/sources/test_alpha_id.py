@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from raremap.errors import ReleaseFormatError
 from raremap.model import AddedTerm, Concept, Mapping, Relation, Release, Status, TermKind
 from raremap.sources.alpha_id import READER
-from raremap.sources.base import BuildReport, ReadContext
+from raremap.release_input import BuildReport, ReadContext
 
 NAME = "icd10gm2020_alphaid_se_muster_edvtxt_20191004.txt"
 # real rows of the 2020 Muster file (lines 1, 29, 474, 3221, 6599, 6602), as BfArM writes them: CRLF

@@ -14,7 +14,7 @@ from raremap.codes import System, canonical
 from raremap.errors import ReleaseFormatError
 from raremap.model import AddedTerm, Concept, Edge, Release, TermKind
 from raremap.sources import discover
-from raremap.sources.base import BuildReport, ReadContext
+from raremap.release_input import BuildReport, ReadContext
 from raremap.sources.icd10se import INERA, KSH97P, READERS, SOCIALSTYRELSEN, ksh97p_target, se_code
 from paths import FIXTURES
 

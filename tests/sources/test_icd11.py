@@ -20,7 +20,7 @@ from raremap import codes
 from raremap.errors import ReleaseFormatError
 from raremap.model import Concept, Edge, Mapping, Relation, Release
 from raremap.sources import icd11, icd_mapping
-from raremap.sources.base import BuildReport, ReadContext
+from raremap.release_input import BuildReport, ReadContext
 from paths import FIXTURES
 
 FIXTURES = FIXTURES / "icd11"

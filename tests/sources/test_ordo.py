@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from raremap.errors import ReleaseFormatError
 from raremap.model import Concept, Edge, IcdRelation, Mapping, Relation, Release, Replacement, Status, Term, TermKind
-from raremap.sources.base import BuildReport, ReadContext
+from raremap.release_input import BuildReport, ReadContext
 from raremap.sources.ordo import READER
 from paths import DATA, FIXTURES
 

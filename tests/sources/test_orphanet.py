@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from raremap.errors import ReleaseFormatError
 from raremap.model import Concept, Edge, IcdRelation, Mapping, Relation, Release, Status
 from raremap.sources import orphanet
-from raremap.sources.base import BuildReport, ReadContext
+from raremap.release_input import BuildReport, ReadContext
 from raremap.sources.orphanet_disorder import clean_definition, icd_relation, mapping_relation, validation
 from paths import FIXTURES
 

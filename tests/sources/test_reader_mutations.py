@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 import reader_mutations as rm_mut
 from raremap.errors import RaremapError, ReleaseFormatError
-from raremap.sources.base import BuildReport, GuardedXml, read_text_lines
+from raremap.release_input import BuildReport
+from raremap.sources.base import GuardedXml, read_text_lines
 
 # Damage no reader can see: the Inera code lists end without a line end and state no row count,
 # so a file cut inside the last title (or a chapter line cut inside its title) reads as a

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from raremap.codes import verhoeff_digit
 from raremap.errors import InvalidCodeError, ReleaseFormatError
 from raremap.model import AddedTerm, Concept, Edge, Mapping, Relation, Release, Status, TermKind
-from raremap.sources.base import BuildReport, ReadContext
+from raremap.release_input import BuildReport, ReadContext
 from raremap.sources.snomed import READER, icd10_target, sctid_problem
 from paths import FIXTURES
 

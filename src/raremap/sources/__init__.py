@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .base import BuildReport, ReleaseReader
+from ..release_input import BuildReport, ReleaseReader
 
 # Order matters: a file claimed by an earlier reader is not offered to later ones.
 READER_MODULES = ("orphanet", "ordo", "icd10se", "icd11", "snomed", "alpha_id")

@@ -27,7 +27,8 @@ from .. import codes
 from ..codes import System
 from ..errors import InvalidCodeError, ReleaseFormatError
 from ..model import AddedTerm, Concept, Mapping, Provenance, Record, Relation, Release, Status, Term, TermKind
-from .base import ReadContext, open_binary, read_text_lines, stem
+from ..release_input import ReadContext
+from .base import open_binary, read_text_lines, stem
 
 _NAME = re.compile(r"^icd10gm(?P<year>\d{4})_alphaid_?se(?P<sample>_muster)?_edvtxt_(?P<date>\d{8})\.txt$", re.I)
 FIELDS = 8

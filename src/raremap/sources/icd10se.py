@@ -46,7 +46,8 @@ from pathlib import Path
 from ..codes import System, canonical, icd10_display
 from ..errors import InvalidCodeError, ReleaseFormatError
 from ..model import AddedTerm, Concept, Edge, Record, Release, Term, TermKind
-from .base import ReadContext, open_binary, read_text_lines, stem
+from ..release_input import ReadContext
+from .base import open_binary, read_text_lines, stem
 
 SYSTEM = System.ICD10SE.value
 HIERARCHY = "icd10se"

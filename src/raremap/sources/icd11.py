@@ -35,7 +35,8 @@ from xml.etree.ElementTree import ParseError
 from ..codes import ICD11_BLOCK, ICD11_CHAPTER, ICD11_EXTENSION, ICD11_STEM, System
 from ..errors import ReleaseFormatError
 from ..model import Concept, Edge, Record, Release
-from .base import BuildReport, ReadContext, open_binary, stem
+from ..release_input import BuildReport, ReadContext
+from .base import open_binary, stem
 from .icd_mapping import READER as WHO_MAPPING_READER
 
 SYSTEM = System.ICD11.value

@@ -58,7 +58,8 @@ from ..errors import InvalidCodeError, ReleaseFormatError
 from ..model import (
     Concept, Edge, IcdRelation, Mapping, Provenance, Record, Relation, Release, Replacement, Status, Term, TermKind,
 )
-from .base import BuildReport, ReadContext, repair_text, sniff_xml_root, stem
+from ..release_input import BuildReport, ReadContext
+from .base import repair_text, sniff_xml_root, stem
 from .orphanet_vocab import clean_definition, icd_relation_word, reference_target, relation_token
 from .orphanet_xml import strip_inactive_prefix
 from .owlxml import OWL, RDFS, BlankRef, Literal, Node, iter_nodes

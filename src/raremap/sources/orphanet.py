@@ -32,7 +32,8 @@ from xml.etree.ElementTree import Element
 from ..codes import System
 from ..errors import ReleaseFormatError
 from ..model import Concept, Edge, Record, Release
-from .base import ReadContext, sniff_xml_root, stem, text
+from ..release_input import ReadContext
+from .base import sniff_xml_root, stem, text
 from .orphanet_disorder import PREFERENTIAL_PARENT, DisorderSource, associations, read_disorder
 from .orphanet_masterfile import MASTERFILE
 from .orphanet_xml import Header, ROOT_TAG, elements, events, orpha, read_header, release_id, strip_inactive_prefix, year_of

@@ -41,7 +41,8 @@ from xml.etree.ElementTree import Element
 from ..codes import System
 from ..errors import InvalidCodeError
 from ..model import Concept, IcdRelation, Mapping, Provenance, Record, Relation, Replacement, Status, Term, TermKind
-from .base import ReadContext, text
+from ..release_input import ReadContext
+from .base import text
 from .orphanet_vocab import clean_definition, icd_relation_word, reference_target, relation_token
 from .orphanet_xml import orpha, strip_inactive_prefix
 

@@ -25,7 +25,8 @@ from openpyxl.workbook.workbook import Workbook
 from ..codes import System, parse
 from ..errors import InvalidCodeError, ReleaseFormatError
 from ..model import Concept, Mapping, Provenance, Record, Relation, Release, Term, TermKind
-from .base import ReadContext, repair_text
+from ..release_input import ReadContext
+from .base import repair_text
 from .orphanet_xml import orpha, release_id, strip_inactive_prefix
 
 _NAME = re.compile(r"^ORPHAnomenclature_MasterFile_(?P<lang>[a-z]{2})(?:_(?P<rest>.*))?\.xlsx$")

@@ -51,7 +51,7 @@ from ..model import (
     TermKind,
 )
 from . import rf2
-from .base import ReadContext
+from ..release_input import ReadContext
 from .rf2 import LINE
 
 # --- identifiers (formats.md §5.3) -----------------------------------------------------------
