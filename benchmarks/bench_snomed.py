@@ -176,7 +176,7 @@ def measure(paths: list[Path], root: Path, use_tracemalloc: bool) -> dict[str, o
     import tracemalloc
 
     from raremap.release_input import BuildReport, ReadContext
-    from raremap.sources.snomed import READER
+    from raremap.sources.snomed.rf2_release import READER
 
     if use_tracemalloc:
         tracemalloc.start()

@@ -526,8 +526,7 @@ def audit(data: Path, timeout: float, seed: int = 12, out: Callable[[str], None]
     import raremap.sources  # imported once here, not in every forked reader process
     import raremap.snapshot.compile  # noqa: F401
 
-    for module in raremap.sources.READER_MODULES:
-        __import__(f"raremap.sources.{module}")
+    raremap.sources.readers()  # imports every reader module
     counts: Counter[tuple[str, str]] = Counter()
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="raremap-mutations-") as tmp:

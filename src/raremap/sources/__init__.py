@@ -10,7 +10,8 @@ from pathlib import Path
 from ..release_input import BuildReport, ReleaseReader
 
 # Order matters: a file claimed by an earlier reader is not offered to later ones.
-READER_MODULES = ("orphanet", "ordo", "icd10se", "icd11", "snomed", "alpha_id")
+READER_MODULES = ("orphanet.products", "orphanet.masterfile", "orphanet.ordo", "icd10se.code_lists", "icd10se.ksh97p",
+                  "who.icd11_tabulation", "who.mapping_tables", "snomed.rf2_release", "bfarm.alpha_id")
 
 
 def readers() -> list[ReleaseReader]:

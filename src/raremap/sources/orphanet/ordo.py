@@ -1,6 +1,6 @@
 """Orphanet Rare Disease Ontology (ORDO, OWL in RDF/XML): concepts, hierarchy and mappings.
 
-Parser choice: a streaming defusedxml/ElementTree pass (:mod:`raremap.sources.owlxml`) that
+Parser choice: a streaming defusedxml/ElementTree pass (:mod:`raremap.sources.formats.owlxml`) that
 resolves blank-node restrictions and ``owl:Axiom`` annotations by hand. Measured with
 ``benchmarks/bench_ordo.py --compare`` on a synthetic full-size ORDO (55 MB; 15,000 clinical
 entities, 4,500 genes; both ECO_0000218 shapes) on a shared, busy 2-core machine: this reader
@@ -53,16 +53,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codes import System
-from ..errors import InvalidCodeError, ReleaseFormatError
-from ..model import (
+from ...codes import System
+from ...errors import InvalidCodeError, ReleaseFormatError
+from ...model import (
     Concept, Edge, IcdRelation, Mapping, Provenance, Record, Relation, Release, Replacement, Status, Term, TermKind,
 )
-from ..release_input import BuildReport, ReadContext
-from .base import repair_text, sniff_xml_root, stem
-from .orphanet_vocab import clean_definition, icd_relation_word, reference_target, relation_token
-from .orphanet_xml import strip_inactive_prefix
-from .owlxml import OWL, RDFS, BlankRef, Literal, Node, iter_nodes
+from ...release_input import BuildReport, ReadContext
+from ..formats.files import repair_text, stem
+from ..formats.owlxml import OWL, RDFS, BlankRef, Literal, Node, iter_nodes
+from ..formats.files import sniff_xml_root
+from .jdbor import strip_inactive_prefix
+from .vocabulary import clean_definition, icd_relation_word, reference_target, relation_token
 
 ORDO_NS = "http://www.orpha.net/ORDO/"
 _ORPHANET = ORDO_NS + "Orphanet_"

@@ -22,12 +22,12 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
-from ..codes import System, parse
-from ..errors import InvalidCodeError, ReleaseFormatError
-from ..model import Concept, Mapping, Provenance, Record, Relation, Release, Term, TermKind
-from ..release_input import ReadContext
-from .base import repair_text
-from .orphanet_xml import orpha, release_id, strip_inactive_prefix
+from ...codes import System, parse
+from ...errors import InvalidCodeError, ReleaseFormatError
+from ...model import Concept, Mapping, Provenance, Record, Relation, Release, Term, TermKind
+from ...release_input import ReadContext
+from ..formats.files import repair_text
+from .jdbor import orpha, release_id, strip_inactive_prefix
 
 _NAME = re.compile(r"^ORPHAnomenclature_MasterFile_(?P<lang>[a-z]{2})(?:_(?P<rest>.*))?\.xlsx$")
 _TITLE_DATE = re.compile(r"Date\s*:\s*(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -181,3 +181,4 @@ def _mapping(code: str, published: str, release: str, file: str, position: str, 
 
 
 MASTERFILE = MasterFileReader()
+READERS = (MASTERFILE,)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from raremap.errors import ReleaseFormatError
 from raremap.model import Concept, Edge, IcdRelation, Mapping, Relation, Release, Replacement, Status, Term, TermKind
 from raremap.release_input import BuildReport, ReadContext
-from raremap.sources.ordo import READER
+from raremap.sources.orphanet.ordo import READER
 from paths import DATA, FIXTURES
 
 FIXTURES = FIXTURES / "ordo"
@@ -431,7 +431,7 @@ def _comparable_mapping(m: Mapping) -> Mapping:
 
 
 def test_ordo_and_product1_agree_on_the_same_concepts() -> None:
-    from raremap.sources.orphanet import PRODUCT1
+    from raremap.sources.orphanet.products import PRODUCT1
 
     product1 = FIXTURES / "en_product1.xml"
     assert PRODUCT1.find([product1, ORDO_FIXTURE]) == [(product1,)]
@@ -453,7 +453,7 @@ BUNDLED = DATA / "orphanet"
 
 @pytest.mark.skipif(not (BUNDLED / "ORDO_en_4.3.owl").is_file(), reason="bundled sample releases not present")
 def test_bundled_sample_ordo_matches_bundled_product1() -> None:
-    from raremap.sources.orphanet import PRODUCT1
+    from raremap.sources.orphanet.products import PRODUCT1
 
     from_xml = concepts(list(PRODUCT1.read((BUNDLED / "en_product1.xml",), ReadContext(root=BUNDLED, report=BuildReport()))))
     from_owl = concepts(run(BUNDLED / "ORDO_en_4.3.owl"))
@@ -471,6 +471,6 @@ def test_bundled_sample_ordo_matches_bundled_product1() -> None:
     ([], (Relation.UNSPECIFIED, None)),
 ])
 def test_eco_annotation_tokens_in_any_letter_case(notes, expected):
-    from raremap.sources.ordo import _annotation
+    from raremap.sources.orphanet.ordo import _annotation
 
     assert _annotation(notes) == expected

@@ -15,7 +15,9 @@ from raremap.errors import ReleaseFormatError
 from raremap.model import AddedTerm, Concept, Edge, Release, TermKind
 from raremap.sources import discover
 from raremap.release_input import BuildReport, ReadContext
-from raremap.sources.icd10se import INERA, KSH97P, READERS, SOCIALSTYRELSEN, ksh97p_target, se_code
+from raremap.sources.icd10se import code_lists, ksh97p
+from raremap.sources.icd10se.code_lists import INERA, SOCIALSTYRELSEN, se_code
+from raremap.sources.icd10se.ksh97p import KSH97P, ksh97p_target
 from paths import FIXTURES
 
 FIXTURES = FIXTURES / "icd10se"
@@ -124,7 +126,7 @@ def test_se_code_agrees_with_codes_module(inera):
 
 
 def test_discovery_in_the_real_data_claims_only_icd10se_files(shared_data: Path):
-    inputs = discover(shared_data / "icd10se", READERS)
+    inputs = discover(shared_data / "icd10se", code_lists.READERS + ksh97p.READERS)
     claimed = {reader.name: sorted(p.name for p in files) for reader, files in inputs}
     assert claimed == {
         "icd10se-inera": ["block.txt", "diagnoskapitel.txt", "digit3.txt", "digit4.txt", "digit5.txt"],

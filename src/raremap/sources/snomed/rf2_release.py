@@ -33,10 +33,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import codes
-from ..codes import System, verhoeff_valid
-from ..errors import InvalidCodeError, ReleaseFormatError
-from ..model import (
+from ... import codes
+from ...codes import System, verhoeff_valid
+from ...errors import InvalidCodeError, ReleaseFormatError
+from ...model import (
     AddedTerm,
     Concept,
     Edge,
@@ -50,9 +50,9 @@ from ..model import (
     Term,
     TermKind,
 )
-from . import rf2
-from ..release_input import ReadContext
-from .rf2 import LINE
+from ...release_input import ReadContext
+from ..formats import rf2
+from ..formats.rf2 import LINE
 
 # --- identifiers (formats.md §5.3) -----------------------------------------------------------
 IS_A = 116680003

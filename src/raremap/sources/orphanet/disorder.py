@@ -38,13 +38,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
-from ..codes import System
-from ..errors import InvalidCodeError
-from ..model import Concept, IcdRelation, Mapping, Provenance, Record, Relation, Replacement, Status, Term, TermKind
-from ..release_input import ReadContext
-from .base import text
-from .orphanet_vocab import clean_definition, icd_relation_word, reference_target, relation_token
-from .orphanet_xml import orpha, strip_inactive_prefix
+from ...codes import System
+from ...errors import InvalidCodeError
+from ...model import Concept, IcdRelation, Mapping, Provenance, Record, Relation, Replacement, Status, Term, TermKind
+from ...release_input import ReadContext
+from ..formats.files import text
+from .jdbor import orpha, strip_inactive_prefix
+from .vocabulary import clean_definition, icd_relation_word, reference_target, relation_token
 
 DEFINITION_SECTION = "16907"
 MOVED_TO, REFERRED_TO, PREFERENTIAL_PARENT = "21471", "27341", "21485"

@@ -23,12 +23,12 @@ import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from .. import codes
-from ..codes import System
-from ..errors import InvalidCodeError, ReleaseFormatError
-from ..model import AddedTerm, Concept, Mapping, Provenance, Record, Relation, Release, Status, Term, TermKind
-from ..release_input import ReadContext
-from .base import open_binary, read_text_lines, stem
+from ... import codes
+from ...codes import System
+from ...errors import InvalidCodeError, ReleaseFormatError
+from ...model import AddedTerm, Concept, Mapping, Provenance, Record, Relation, Release, Status, Term, TermKind
+from ...release_input import ReadContext
+from ..formats.files import open_binary, read_text_lines, stem
 
 _NAME = re.compile(r"^icd10gm(?P<year>\d{4})_alphaid_?se(?P<sample>_muster)?_edvtxt_(?P<date>\d{8})\.txt$", re.I)
 FIELDS = 8

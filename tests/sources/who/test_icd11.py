@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from raremap import codes
 from raremap.errors import ReleaseFormatError
 from raremap.model import Concept, Edge, Mapping, Relation, Release
-from raremap.sources import icd11, icd_mapping
+from raremap.sources.who import icd11_tabulation, mapping_tables
 from raremap.release_input import BuildReport, ReadContext
 from paths import FIXTURES
 
@@ -102,19 +102,20 @@ def test_find_claims_only_its_own_files(tmp_path: Path) -> None:
         "icd11/SimpleTabulation-ICD-11-MMS-sv.txt", "other/10To11MapToOneCategory.txt",
     ]
     files = [tmp_path / n for n in names]
-    assert icd11.SIMPLE_TABULATION_READER.find(files) == [(files[0],), (files[9],)]
-    assert icd11.XLSX_READER.find(files) == [(files[2],)]
-    groups = icd11.WHO_MAPPING_READER.find(files)
+    assert icd11_tabulation.SIMPLE_TABULATION_READER.find(files) == [(files[0],), (files[9],)]
+    assert icd11_tabulation.XLSX_READER.find(files) == [(files[2],)]
+    groups = mapping_tables.READER.find(files)
     assert len(groups) == 2
-    assert [p.name for p in groups[0]] == [f"{t}.txt.gz" for t in icd_mapping.TABLES]  # reading order
+    assert [p.name for p in groups[0]] == [f"{t}.txt.gz" for t in mapping_tables.TABLES]  # reading order
     assert groups[1] == (files[10],)
-    assert icd11.READERS == (icd11.SIMPLE_TABULATION_READER, icd11.XLSX_READER, icd11.WHO_MAPPING_READER)
+    assert icd11_tabulation.READERS == (icd11_tabulation.SIMPLE_TABULATION_READER, icd11_tabulation.XLSX_READER)
+    assert mapping_tables.READERS == (mapping_tables.READER,)
 
 
 # --- Simple Tabulation (fixture) ----------------------------------------------------------------
 
 def test_tabulation_fixture_concepts_hierarchy_and_release() -> None:
-    records, report = run(icd11.SIMPLE_TABULATION_READER, [TABULATION], FIXTURES)
+    records, report = run(icd11_tabulation.SIMPLE_TABULATION_READER, [TABULATION], FIXTURES)
     release, concepts, parents, _ = split(records)
     assert release.id == "icd11-simple-tabulation-en:2024-01"
     assert (release.version, release.date, release.system) == ("2024-01", "2024-01-21", "ICD11")
@@ -160,7 +161,7 @@ def test_tabulation_fixture_concepts_hierarchy_and_release() -> None:
 def test_tabulation_gz_and_version_from_uri_free_name(tmp_path: Path) -> None:
     target = tmp_path / "SimpleTabulation-ICD-11-MMS-en.txt.gz"
     target.write_bytes(gzip.compress(TABULATION.read_bytes()))
-    records, _ = run(icd11.SIMPLE_TABULATION_READER, [target], tmp_path)
+    records, _ = run(icd11_tabulation.SIMPLE_TABULATION_READER, [target], tmp_path)
     release, concepts, _, _ = split(records)
     assert release.id == "icd11-simple-tabulation-en:2024-01-21"  # no release month in name or URIs
     assert len(concepts) == 30
@@ -182,7 +183,7 @@ def test_tabulation_bad_rows_are_skipped_with_their_subtree(tmp_path: Path) -> N
     rows.insert(vibrio + 1, "\t".join(rows[vibrio].split("\t")[:4]))  # a truncated row: depth unknown
     path = tmp_path / TABULATION.name
     path.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode("utf-8-sig"))
-    records, report = run(icd11.SIMPLE_TABULATION_READER, [path], tmp_path)
+    records, report = run(icd11_tabulation.SIMPLE_TABULATION_READER, [path], tmp_path)
     _, concepts, parents, _ = split(records)
     assert reasons(report) == {
         "row has fewer cells than the header names": 1,
@@ -206,7 +207,7 @@ def test_tabulation_broken_files_raise(tmp_path: Path, content: bytes, where: st
     path = tmp_path / "SimpleTabulation-ICD-11-MMS-en.txt"
     path.write_bytes(content)
     with pytest.raises(ReleaseFormatError) as err:
-        run(icd11.SIMPLE_TABULATION_READER, [path], tmp_path)
+        run(icd11_tabulation.SIMPLE_TABULATION_READER, [path], tmp_path)
     assert err.value.file == path.name
     if where:
         assert err.value.position == where
@@ -217,7 +218,7 @@ def test_tabulation_truncated_gzip_raises(tmp_path: Path) -> None:
     path = tmp_path / "SimpleTabulation-ICD-11-MMS-en.txt.gz"
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(ReleaseFormatError):
-        run(icd11.SIMPLE_TABULATION_READER, [path], tmp_path)
+        run(icd11_tabulation.SIMPLE_TABULATION_READER, [path], tmp_path)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -229,7 +230,7 @@ def test_tabulation_arbitrary_rows_never_crash(tmp_path: Path, lines: list[str],
     path = tmp_path / "SimpleTabulation-ICD-11-MMS-en.txt"
     path.write_bytes(("\r\n".join([header, *body]) + "\r\n").encode("utf-8-sig"))
     try:
-        records, _report = run(icd11.SIMPLE_TABULATION_READER, [path], tmp_path)
+        records, _report = run(icd11_tabulation.SIMPLE_TABULATION_READER, [path], tmp_path)
     except ReleaseFormatError:
         return
     _, concepts, parents, _ = split(records)
@@ -242,7 +243,7 @@ def test_tabulation_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes) -> 
     path = tmp_path / "SimpleTabulation-ICD-11-MMS-en.txt"
     path.write_bytes(data)
     try:
-        records, _ = run(icd11.SIMPLE_TABULATION_READER, [path], tmp_path)
+        records, _ = run(icd11_tabulation.SIMPLE_TABULATION_READER, [path], tmp_path)
     except ReleaseFormatError:
         return
     assert isinstance(records[0], Release)
@@ -251,7 +252,7 @@ def test_tabulation_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes) -> 
 # --- xlsx (beta LinearizationMiniOutput) ---------------------------------------------------------
 
 def test_xlsx_beta_fixture() -> None:
-    records, report = run(icd11.XLSX_READER, [BETA_XLSX], FIXTURES)
+    records, report = run(icd11_tabulation.XLSX_READER, [BETA_XLSX], FIXTURES)
     release, concepts, parents, _ = split(records)
     assert release.id == "icd11-linearization-xlsx-beta-en:2024-01-11"
     assert "BETA" in release.name and release.version == "" and release.date == "2024-01-11"
@@ -274,7 +275,7 @@ def test_xlsx_garbage_raises_format_error(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "LinearizationMiniOutput-MMS-en.xlsx"
     path.write_bytes(data)
     with pytest.raises(ReleaseFormatError):
-        run(icd11.XLSX_READER, [path], tmp_path)
+        run(icd11_tabulation.XLSX_READER, [path], tmp_path)
 
 
 def test_xlsx_without_tabulation_header_raises(tmp_path: Path) -> None:
@@ -286,7 +287,7 @@ def test_xlsx_without_tabulation_header_raises(tmp_path: Path) -> None:
     path = tmp_path / "SimpleTabulation-ICD-11-MMS-en.xlsx"
     book.save(path)
     with pytest.raises(ReleaseFormatError, match="ClassKind"):
-        run(icd11.XLSX_READER, [path], tmp_path)
+        run(icd11_tabulation.XLSX_READER, [path], tmp_path)
 
 
 # --- WHO mapping tables (fixture) ---------------------------------------------------------------
@@ -296,7 +297,7 @@ def _mapping_files(directory: Path = MAPPING_DIR) -> list[Path]:
 
 
 def test_mapping_fixture_rows_all_accounted_for() -> None:
-    records, report = run(icd11.WHO_MAPPING_READER, _mapping_files(), FIXTURES)
+    records, report = run(mapping_tables.READER, _mapping_files(), FIXTURES)
     release, concepts, parents, mappings = split(records)
     assert release.id == "who-icd10-icd11-maps:2024-01-21"
     assert (release.version, release.date, len(release.files)) == ("2024-01", "2024-01-21", 4)
@@ -339,7 +340,7 @@ def test_mapping_fixture_rows_all_accounted_for() -> None:
 
 
 def test_mapping_fixture_icd10_concepts_and_hierarchy() -> None:
-    records, report = run(icd11.WHO_MAPPING_READER, _mapping_files(), FIXTURES)
+    records, report = run(mapping_tables.READER, _mapping_files(), FIXTURES)
     _, concepts, parents, _ = split(records)
     marfan = concepts["ICD10:Q87.4"]
     assert (marfan.system, marfan.kind, marfan.label, dict(marfan.attributes)) == (
@@ -364,7 +365,7 @@ def test_mapping_fixture_icd10_concepts_and_hierarchy() -> None:
 
 
 def test_mapping_one_category_rows_are_marked_as_who_choice() -> None:
-    records, _report = run(icd11.WHO_MAPPING_READER, _mapping_files(), FIXTURES)
+    records, _report = run(mapping_tables.READER, _mapping_files(), FIXTURES)
     marfan = [(m.target, m.provenance.file, m.qualifier) for m in records
               if isinstance(m, Mapping) and m.source == "ICD10:Q87.4"]
     preferred = [(t, f) for t, f, q in marfan if q.startswith("preferred=")]
@@ -378,7 +379,7 @@ def test_mapping_without_foundation_table(tmp_path: Path) -> None:
     for path in _mapping_files():
         if not path.name.startswith("foundation"):
             shutil.copy(path, tmp_path / path.name)
-    records, report = run(icd11.WHO_MAPPING_READER, sorted(tmp_path.iterdir()), tmp_path)
+    records, report = run(mapping_tables.READER, sorted(tmp_path.iterdir()), tmp_path)
     _, _, _, mappings = split(records)
     assert len(mappings) == 8 + 12 + 4
     assert all("foundation map" not in m.qualifier for m in mappings)
@@ -392,7 +393,7 @@ def test_mapping_broken_header_raises(tmp_path: Path, header: str) -> None:
     path = tmp_path / "10To11MapToOneCategory.txt"
     path.write_bytes((header + "\r\n" if header else "").encode())
     with pytest.raises(ReleaseFormatError) as err:
-        run(icd11.WHO_MAPPING_READER, [path], tmp_path)
+        run(mapping_tables.READER, [path], tmp_path)
     assert err.value.position == "line 1"
 
 
@@ -406,7 +407,7 @@ def test_mapping_arbitrary_rows_are_mapped_or_counted(tmp_path: Path, table: str
     path = tmp_path / f"{table}.txt"
     path.write_bytes(("\r\n".join([header, *lines]) + "\r\n").encode())
     try:
-        records, report = run(icd11.WHO_MAPPING_READER, [path], tmp_path)
+        records, report = run(mapping_tables.READER, [path], tmp_path)
     except ReleaseFormatError:
         return
     _, concepts, parents, mappings = split(records)
@@ -425,7 +426,7 @@ def test_mapping_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes) -> Non
     path = tmp_path / "11To10MapToOneCategory.txt"
     path.write_bytes(data)
     try:
-        run(icd11.WHO_MAPPING_READER, [path], tmp_path)
+        run(mapping_tables.READER, [path], tmp_path)
     except ReleaseFormatError:
         pass
 
@@ -434,7 +435,7 @@ def test_mapping_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes) -> Non
 
 def test_shared_simple_tabulation(shared_data: Path) -> None:
     path = shared_data / "icd11" / "SimpleTabulation-ICD-11-MMS-en_2024-01.txt.gz"
-    records, report = run(icd11.SIMPLE_TABULATION_READER, [path], shared_data)
+    records, report = run(icd11_tabulation.SIMPLE_TABULATION_READER, [path], shared_data)
     release, concepts, parents, _ = split(records)
     assert release.id == "icd11-simple-tabulation-en:2024-01" and release.date == "2024-01-21"
     assert Counter(c.kind for c in concepts.values()) == {"category": 34663, "block": 1353, "chapter": 28}
@@ -459,9 +460,9 @@ def test_shared_simple_tabulation(shared_data: Path) -> None:
 
 def test_shared_mapping_tables(shared_data: Path) -> None:
     directory = shared_data / "icd11" / "mapping_2024-01"
-    files = icd11.WHO_MAPPING_READER.find(sorted(directory.iterdir()))
+    files = mapping_tables.READER.find(sorted(directory.iterdir()))
     assert len(files) == 1 and len(files[0]) == 4
-    records, report = run(icd11.WHO_MAPPING_READER, files[0], shared_data)
+    records, report = run(mapping_tables.READER, files[0], shared_data)
     release, concepts, parents, mappings = split(records)
     assert release.id == "who-icd10-icd11-maps:2024-01-21" and release.version == "2024-01"
     name = "who-icd10-icd11-maps"
@@ -495,7 +496,7 @@ def test_shared_mapping_tables(shared_data: Path) -> None:
 
 def test_shared_beta_linearization_xlsx(shared_data: Path) -> None:
     path = shared_data / "icd11" / "LinearizationMiniOutput-MMS-en_2024-01-beta.xlsx"
-    records, report = run(icd11.XLSX_READER, [path], shared_data)
+    records, report = run(icd11_tabulation.XLSX_READER, [path], shared_data)
     release, concepts, parents, _ = split(records)
     assert release.id == "icd11-linearization-xlsx-beta-en:2024-01-11" and "BETA" in release.name
     assert len(concepts) + skipped(report) == 36753
@@ -507,7 +508,7 @@ def test_shared_beta_linearization_xlsx(shared_data: Path) -> None:
 
 def test_mapping_to_a_bare_extension_code_is_kept() -> None:
     """WHO's only ICD-11 counterpart of B95 is extension code XN2QM: a mapping, marked as such."""
-    records, _report = run(icd11.WHO_MAPPING_READER, _mapping_files(), FIXTURES)
+    records, _report = run(mapping_tables.READER, _mapping_files(), FIXTURES)
     mappings = split(records)[3]
     b95 = [m for m in mappings if m.source == "ICD10:B95"]
     assert sorted((m.target, m.provenance.file.rsplit("/", 1)[1]) for m in b95) == [

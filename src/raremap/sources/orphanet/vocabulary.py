@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 import re
 
-from ..codes import System, parse
-from ..model import IcdRelation, Relation
+from ...codes import System, parse
+from ...model import IcdRelation, Relation
 
 RELATION_TOKENS = {
     "E": Relation.EXACT, "NTBT": Relation.NARROWER, "BTNT": Relation.BROADER,

@@ -1,6 +1,7 @@
-"""ICD-10-SE readers: Inera's code-list files, Socialstyrelsen's ``icd-10-se.tsv``, KSH97-P terms.
+"""ICD-10-SE code lists: Inera's code-list files and Socialstyrelsen's ``icd-10-se.tsv``.
 
-Three formats (formats.md §3), three readers in :data:`READERS`:
+Two formats (formats.md §3), two readers in :data:`READERS` (KSH97-P, the primary-care list,
+is read by :mod:`.ksh97p`):
 
 * :data:`INERA` — Inera's ``digit3.txt``/``digit4.txt``/``digit5.txt`` (the code list),
   ``block.txt`` (avsnitt) and ``diagnoskapitel.txt`` (chapters) of one directory, read as one
@@ -11,8 +12,6 @@ Three formats (formats.md §3), three readers in :data:`READERS`:
 * :data:`SOCIALSTYRELSEN` — the official TSV (16 quoted columns, continuation rows). Its
   release id is ``icd10se-socialstyrelsen:<newest "Giltig från" date>`` (the file names no
   edition; an edition adds codes valid from its 1 January).
-* :data:`KSH97P` — ``KSH97P_KOD.ANS`` and ``KSH97P_SFAMALT.ANS`` (primary-care list and its
-  synonyms), emitted as index terms of ICD-10-SE codes (see :func:`ksh97p_target`).
 
 Both code-list readers emit the same concepts for the same code: chapters keyed by their code
 range (``ICD10SE:A00-B99``, kind ``chapter``), blocks (``ICD10SE:A00-A09``, ``block``),
@@ -36,20 +35,19 @@ link column are not kept; Kodnivå is not needed (the code's shape gives the kin
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from bisect import bisect_right
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codes import System, canonical, icd10_display
-from ..errors import InvalidCodeError, ReleaseFormatError
-from ..model import AddedTerm, Concept, Edge, Record, Release, Term, TermKind
-from ..release_input import ReadContext
-from .base import open_binary, read_text_lines, stem
+from ...codes import System, canonical, icd10_display
+from ...errors import InvalidCodeError, ReleaseFormatError
+from ...model import Concept, Edge, Record, Release
+from ...release_input import ReadContext
+from ..formats.files import open_binary, read_text_lines, stem
+from .release_files import SYSTEM, clean_title, combined_id, files_by_folder, require_rows, undated_release
 
-SYSTEM = System.ICD10SE.value
 HIERARCHY = "icd10se"
 MARKERS = ("†", "*")
 
@@ -69,11 +67,6 @@ def se_code(key: str) -> str:
     return f"{SYSTEM}:{icd10_display(key)}"
 
 
-def _clean(text: str) -> str:
-    """Title text with runs of whitespace collapsed (files carry trailing and double spaces)."""
-    return " ".join(text.split())
-
-
 def _kind(key: str) -> str:
     """Concept kind of an undotted code or a range."""
     if "-" in key:
@@ -91,19 +84,6 @@ def _code_attributes(key: str, marker: str) -> dict[str, str]:
         else:
             attributes["fifth_character"] = "who"
     return attributes
-
-
-def _combined_id(files: Sequence[Path], ctx: ReadContext) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.name):
-        digest.update(f"{stem(path)}:{ctx.source_file(path).sha256}\n".encode())
-    return f"unversioned-{digest.hexdigest()[:12]}"
-
-
-def _undated_release(reader: str, title: str, files: Sequence[Path], ctx: ReadContext) -> Release:
-    """The Release of Inera files, which state no edition: identified by their checksums."""
-    return Release(id=f"{reader}:{_combined_id(files, ctx)}", system=SYSTEM, name=title,
-                   files=tuple(ctx.source_file(p) for p in files), bundled_sample=ctx.bundled_sample)
 
 
 @dataclass
@@ -139,15 +119,6 @@ _INERA_FILES = {"diagnoskapitel.txt": 0, "block.txt": 1} | _INERA_LEVELS
 _INERA_SNIFF = re.compile(rb"^(?:\xef\xbb\xbf)?[A-Z]\d{2}[0-9A-Z]{0,2}\t")
 
 
-def _by_folder(files: Sequence[Path], names: Collection[str]) -> dict[Path, list[Path]]:
-    """The files named one of ``names`` (case-insensitive, ``.gz`` allowed), grouped by folder."""
-    by_dir: dict[Path, list[Path]] = {}
-    for path in files:
-        if stem(path).lower() in names:
-            by_dir.setdefault(path.parent, []).append(path)
-    return by_dir
-
-
 class IneraCodeListReader:
     """Inera's ICD-10-SE code lists (``sklintyg/refdata`` ``diagnoskoder/``)."""
 
@@ -155,14 +126,14 @@ class IneraCodeListReader:
 
     def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
         groups = []
-        for paths in _by_folder(files, _INERA_FILES).values():
+        for paths in files_by_folder(files, _INERA_FILES).values():
             digits = [p for p in paths if stem(p).lower() in _INERA_LEVELS]
             if digits and any(_sniff(p, _INERA_SNIFF) for p in digits):  # one damaged file is still read (and refused)
                 groups.append(tuple(sorted(paths, key=lambda p: _INERA_FILES[stem(p).lower()])))
         return groups
 
     def read(self, files: tuple[Path, ...], ctx: ReadContext) -> Iterator[Record]:
-        release = _undated_release(self.name, "ICD-10-SE (Inera code lists)", files, ctx)
+        release = undated_release(self.name, "ICD-10-SE (Inera code lists)", files, ctx)
         yield release
         state = _IneraState(release.id, ctx)
         ordered = sorted(files, key=lambda p: _INERA_FILES.get(stem(p).lower(), 9))
@@ -200,7 +171,7 @@ class _IneraState:
                 continue
             rows += 1
             m = _CHAPTER_LINE.fullmatch(line.strip())
-            title = _clean(m.group(2)) if m else ""
+            title = clean_title(m.group(2)) if m else ""
             if not m or not title:
                 self.ctx.report.skip(name, f"line {number}", "not a chapter line (range glued to a title)")
                 continue
@@ -218,7 +189,7 @@ class _IneraState:
             self._count("chapters")
             yield Concept(code=code, system=SYSTEM, label=title, labels={"sv": title}, kind="chapter",
                           release=self.release)
-        _require_rows(name, rows, valid)
+        require_rows(name, rows, valid)
 
     def rows(self, path: Path, level: int) -> Iterator[Record]:
         """``block.txt`` (level 0) and ``digitN.txt``: ``code<TAB>marker<TAB>title``."""
@@ -234,7 +205,7 @@ class _IneraState:
             if len(fields) != 3:
                 skip(name, position, f"expected 3 tab-separated fields, found {len(fields)}")
                 continue
-            key, marker, title = fields[0].strip(), fields[1].strip(), _clean(fields[2])
+            key, marker, title = fields[0].strip(), fields[1].strip(), clean_title(fields[2])
             if not title:
                 skip(name, position, "empty title")
                 continue
@@ -271,7 +242,7 @@ class _IneraState:
             if parent is not None:
                 self._count("edges")
                 yield Edge(code, parent, HIERARCHY, self.release)
-        _require_rows(name, rows, valid)
+        require_rows(name, rows, valid)
 
     def _parent(self, key: str, level: int, name: str, position: str) -> str | None:
         if level == 0:
@@ -295,13 +266,6 @@ class _IneraState:
             return se_code(key[:3])
         self.ctx.report.skip(name, position, "parent code not in the code list (edge not emitted)")
         return None
-
-
-def _require_rows(name: str, rows: int, valid: int) -> None:
-    if rows == 0:
-        raise ReleaseFormatError(name, "line 1", "empty file")
-    if valid == 0:
-        raise ReleaseFormatError(name, "line 1", "no row of this file is in the expected format")
 
 
 def _sniff(path: Path, pattern: re.Pattern[bytes]) -> bool:
@@ -338,7 +302,7 @@ class SocialstyrelsenTsvReader:
         (path,) = files
         name = ctx.relative(path)
         newest = _newest_valid_from(path)
-        version = newest or _combined_id(files, ctx)
+        version = newest or combined_id(files, ctx)
         release = Release(
             id=f"{self.name}:{version}",
             system=SYSTEM,
@@ -434,13 +398,13 @@ class _TsvState:
         i = self.columns.get(column)
         if i is None:
             return ""
-        return next((_clean(row[i]) for row in group.rows if row[i].strip()), "")
+        return next((clean_title(row[i]) for row in group.rows if row[i].strip()), "")
 
     def _all(self, group: _Group, column: str) -> list[str]:
         i = self.columns.get(column)
         if i is None:
             return []
-        return [_clean(row[i]) for row in group.rows if row[i].strip()]
+        return [clean_title(row[i]) for row in group.rows if row[i].strip()]
 
     def _flush(self, group: _Group) -> Iterator[Record]:
         position = f"line {group.line}"
@@ -524,82 +488,6 @@ class _TsvState:
         yield Edge(code, parent_code, HIERARCHY, self.release)
 
 
-# --- KSH97-P ---------------------------------------------------------------------------------
-
-_KSH97P_FILES = ("ksh97p_kod.ans", "ksh97p_sfamalt.ans")
-_KSH_CATEGORY = re.compile(r"([A-Z]\d{2})-")  # A00-: the whole category
-_KSH_AGGREGATE = re.compile(r"([A-Z]\d{2})(?:-|\d)P")  # A02-P, I832P: primary-care aggregate
-_KSH_CODE = re.compile(r"[A-Z]\d{3}[0-9A-Z]?")  # A045, F438A: an ICD-10-SE code as is
-
-
-def ksh97p_target(code: str) -> tuple[str, bool] | None:
-    """ICD-10-SE code that a KSH97-P code's terms belong to, and whether it is an aggregate.
-
-    ``A00-`` is category A00 itself. ``A02-P`` and ``I832P`` are KSH97-P primary-care
-    aggregates: they are placed at an ICD-10-SE code but may cover its siblings (``I832P``
-    "Varicer i nedre extremiteterna med bensår" spans I83.0 and I83.2), so their terms go to
-    the enclosing 3-character category, which always contains the aggregate's code, as
-    :attr:`TermKind.GROUPED` terms (an aggregate may gather diagnoses of other categories too:
-    G98-P holds "Spinal muskelatrofi", which ICD-10-SE codes G12). Any other
-    4- or 5-character code (``A045``, ``F438A``) is the ICD-10-SE code itself. A 5th character
-    ``P`` is read as the KSH97-P aggregate mark, never as a fördjupningskod letter.
-    """
-    if m := _KSH_CATEGORY.fullmatch(code):
-        return canonical(m.group(1), System.ICD10SE), False
-    if m := _KSH_AGGREGATE.fullmatch(code):
-        return canonical(m.group(1), System.ICD10SE), True
-    if _KSH_CODE.fullmatch(code):
-        return canonical(code, System.ICD10SE), False
-    return None
-
-
-class Ksh97pReader:
-    """KSH97-P primary-care code titles and synonyms, as index terms of ICD-10-SE codes."""
-
-    name = "ksh97p"
-
-    def find(self, files: Sequence[Path]) -> list[tuple[Path, ...]]:
-        return [tuple(sorted(paths, key=lambda p: stem(p).lower())) for paths in _by_folder(files, _KSH97P_FILES).values()]
-
-    def read(self, files: tuple[Path, ...], ctx: ReadContext) -> Iterator[Record]:
-        release = _undated_release(self.name, "KSH97-P (primary-care ICD-10-SE, Inera code lists)", files, ctx)
-        yield release
-        seen: set[tuple[str, str]] = set()
-        for path in files:
-            name = ctx.relative(path)
-            rows = valid = 0
-            # KSH97-P lines end with a line end (and a trailing space): a last line without one is cut
-            for number, line in read_text_lines(path, "latin-1", name, report=ctx.report, terminated=True):
-                if not line.strip():
-                    continue
-                rows += 1
-                position = f"line {number}"
-                code, text = line[:7].strip(), _clean(line[7:])
-                if not code or " " in code or not text:
-                    ctx.report.skip(name, position, "not a fixed-width KSH97-P line (code in columns 1-7, text from 8)")
-                    continue
-                try:
-                    target = ksh97p_target(code)
-                except InvalidCodeError as err:
-                    ctx.report.skip(name, position, err.reason)
-                    continue
-                if target is None:
-                    ctx.report.skip(name, position, "not a KSH97-P code")
-                    continue
-                valid += 1
-                if target[1]:
-                    ctx.report.count(f"{self.name}: terms of primary-care aggregates attached to the category")
-                if (target[0], text.casefold()) in seen:
-                    ctx.report.count(f"{self.name}: terms repeated for the same code")
-                    continue
-                seen.add((target[0], text.casefold()))
-                ctx.report.count(f"{self.name}: terms")
-                kind = TermKind.GROUPED if target[1] else TermKind.INDEX
-                yield AddedTerm(target[0], Term(text, "sv", kind), release.id)
-            _require_rows(name, rows, valid)
-
-
 INERA = IneraCodeListReader()
 SOCIALSTYRELSEN = SocialstyrelsenTsvReader()
-KSH97P = Ksh97pReader()
-READERS = (INERA, SOCIALSTYRELSEN, KSH97P)
+READERS = (INERA, SOCIALSTYRELSEN)

@@ -15,7 +15,7 @@ from raremap.codes import verhoeff_digit
 from raremap.errors import InvalidCodeError, ReleaseFormatError
 from raremap.model import AddedTerm, Concept, Edge, Mapping, Relation, Release, Status, TermKind
 from raremap.release_input import BuildReport, ReadContext
-from raremap.sources.snomed import READER, icd10_target, sctid_problem
+from raremap.sources.snomed.rf2_release import READER, icd10_target, sctid_problem
 from paths import FIXTURES
 
 # Rows copied from the snowstorm dummy RF2 (real International content) and 3 rows of the hermes

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from raremap.errors import ReleaseFormatError
 from raremap.model import Concept, Edge, IcdRelation, Mapping, Relation, Release, Status
-from raremap.sources import orphanet
+from raremap.sources.orphanet import masterfile, products
 from raremap.release_input import BuildReport, ReadContext
-from raremap.sources.orphanet_disorder import clean_definition, icd_relation, mapping_relation, validation
+from raremap.sources.orphanet.disorder import clean_definition, icd_relation, mapping_relation, validation
 from paths import FIXTURES
 
 FIXTURES = FIXTURES / "orphanet"
@@ -41,12 +41,12 @@ def all_files(root: Path) -> list[Path]:
 
 def test_find_groups_pack_nomenclature_with_its_icd_mapping_files():
     files = all_files(FIXTURES)
-    assert orphanet.NOMENCLATURE.find(files) == [
+    assert products.NOMENCLATURE.find(files) == [
         (PACK / "ORPHAnomenclature_en_2023.xml", PACK / "ORPHA_ICD10_mapping_en_2023.xml")
     ]
-    assert orphanet.PACK_CLASSIFICATIONS.find(files) == [(CLASSIFICATION_199,)]
-    assert orphanet.PRODUCT1.find(files) == [(PRODUCT1,)]
-    for reader in (orphanet.PRODUCT3, orphanet.PRODUCT7, orphanet.PACK_LINEARISATION, orphanet.MASTERFILE):
+    assert products.PACK_CLASSIFICATIONS.find(files) == [(CLASSIFICATION_199,)]
+    assert products.PRODUCT1.find(files) == [(PRODUCT1,)]
+    for reader in (products.PRODUCT3, products.PRODUCT7, products.PACK_LINEARISATION, masterfile.MASTERFILE):
         assert reader.find(files) == []
 
 
@@ -63,24 +63,24 @@ def test_find_recognises_other_pack_spellings(tmp_path):
     tmp_path.joinpath("ORPHAnomenclature_diff_en_2021-07-01.xlsx").write_bytes(b"PK")
     files = all_files(tmp_path)
     p = tmp_path.joinpath
-    assert orphanet.NOMENCLATURE.find(files) == [(p("ORPHAnomenclature_de_2025.xml"), p("ORPHA_ICD11_mapping_de_newversion_2025.xml"))]
-    assert sorted(orphanet.PACK_LINEARISATION.find(files)) == [(p("ORPHAlinearisation_de_2025.xml"),), (p("en_ORPHAlinearisation.xml"),)]
-    assert orphanet.PACK_CLASSIFICATIONS.find(files) == [(p("en_ORPHAclassification_146.xml"),)]
-    assert orphanet.PRODUCT3.find(files) == [(p("en_product3_146.xml"), p("en_product3_147.xml"))]
-    assert orphanet.PRODUCT7.find(files) == [(p("fr_product7.xml"),)]
-    claimed = {f for r in orphanet.READERS for g in r.find(files) for f in g}
+    assert products.NOMENCLATURE.find(files) == [(p("ORPHAnomenclature_de_2025.xml"), p("ORPHA_ICD11_mapping_de_newversion_2025.xml"))]
+    assert sorted(products.PACK_LINEARISATION.find(files)) == [(p("ORPHAlinearisation_de_2025.xml"),), (p("en_ORPHAlinearisation.xml"),)]
+    assert products.PACK_CLASSIFICATIONS.find(files) == [(p("en_ORPHAclassification_146.xml"),)]
+    assert products.PRODUCT3.find(files) == [(p("en_product3_146.xml"), p("en_product3_147.xml"))]
+    assert products.PRODUCT7.find(files) == [(p("fr_product7.xml"),)]
+    claimed = {f for r in (*products.READERS, *masterfile.READERS) for g in r.find(files) for f in g}
     assert p("ORPHA_ICD10_mapping_en_2020.xsd") not in claimed
     assert p("ORPHAnomenclature_diff_en_2021-07-01.xlsx") not in claimed
 
 
 def test_find_needs_a_jdbor_root(tmp_path):
     tmp_path.joinpath("en_product1.xml").write_text('<?xml version="1.0"?><rdf:RDF xmlns:rdf="x"/>')
-    assert orphanet.PRODUCT1.find(all_files(tmp_path)) == []
+    assert products.PRODUCT1.find(all_files(tmp_path)) == []
 
 
 def test_find_on_shared_data_claims_only_orphanet_files(shared_data):
     files = all_files(shared_data)
-    found = {r.name: r.find(files) for r in orphanet.READERS}
+    found = {r.name: r.find(files) for r in (*products.READERS, *masterfile.READERS)}
     claimed = [f for groups in found.values() for g in groups for f in g]
     assert len(claimed) == len(set(claimed))
     assert all(f.relative_to(shared_data).parts[0] == "orphanet" for f in claimed)
@@ -97,8 +97,8 @@ def test_find_on_shared_data_claims_only_orphanet_files(shared_data):
 @pytest.fixture(scope="module")
 def pack_records():
     report = BuildReport()
-    files = orphanet.NOMENCLATURE.find(all_files(PACK))[0]
-    return run(orphanet.NOMENCLATURE, files, FIXTURES, report), report
+    files = products.NOMENCLATURE.find(all_files(PACK))[0]
+    return run(products.NOMENCLATURE, files, FIXTURES, report), report
 
 
 def test_pack_release_comes_first(pack_records):
@@ -158,7 +158,7 @@ def test_pack_icd10_mapping_file_contributes_mappings_only(pack_records):
 # --- product1 ------------------------------------------------------------------------------
 
 def test_product1_statuses_from_disorder_flags():
-    records = run(orphanet.PRODUCT1, (PRODUCT1,), FIXTURES)
+    records = run(products.PRODUCT1, (PRODUCT1,), FIXTURES)
     assert records[0].id == "orphanet-product1:2025-12-09"
     concepts = {c.code: c for c in of(records, Concept)}
     assert {code: c.status for code, c in concepts.items()} == {
@@ -174,7 +174,7 @@ def test_product1_statuses_from_disorder_flags():
 
 def test_product1_shared_fixture_keeps_every_relation(shared_data):
     path = shared_data / "orphanet" / "fixtures_orphanet_link_2025" / "en_product1.xml"
-    records = run(orphanet.PRODUCT1, (path,), shared_data)
+    records = run(products.PRODUCT1, (path,), shared_data)
     mappings = [(m.target, m.relation, m.icd_relation, m.validated, m.published, m.qualifier)
                 for m in of(records, Mapping) if m.source == "ORPHA:166024"]
     assert mappings == [
@@ -198,7 +198,7 @@ def test_translated_labels_are_read_through_their_ids(shared_data, tmp_path):
     text = text.replace(">Validated<", ">Validiert<").replace('lang="en"', 'lang="de"')
     path = tmp_path / "de_product1.xml"
     path.write_text(text, "utf-8")
-    records = run(orphanet.PRODUCT1, (path,), tmp_path)
+    records = run(products.PRODUCT1, (path,), tmp_path)
     assert records[0].id == "orphanet-product1-de:2025-12-09"
     relations = {m.target: (m.relation, m.validated) for m in of(records, Mapping)}
     assert relations["OMIM:607131"] == (Relation.EXACT, True)
@@ -250,7 +250,7 @@ def test_unparseable_icd10_reference_is_skipped_and_counted(tmp_path):
     path = tmp_path / "en_product1.xml"
     path.write_text(text, "utf-8")
     report = BuildReport()
-    records = run(orphanet.PRODUCT1, (path,), tmp_path, report)
+    records = run(products.PRODUCT1, (path,), tmp_path, report)
     assert [m.target for m in of(records, Mapping)] == ["ICD11:LD24.61"]
     assert [key[1] for key in report.skipped][0].startswith("ICD-10 reference is not a code")
 
@@ -264,7 +264,7 @@ def test_clean_definition():
 
 def test_french_latin1_file_keeps_accents(shared_data):
     path = shared_data / "orphanet" / "ORPHAnomenclature_fr_short_2021-07.xml"
-    records = run(orphanet.NOMENCLATURE, (path,), shared_data)
+    records = run(products.NOMENCLATURE, (path,), shared_data)
     assert records[0].id == "orphanet-nomenclature-fr:2021-07-02"
     concepts = {c.code: c for c in of(records, Concept)}
     assert len(concepts) == 7
@@ -281,7 +281,7 @@ def test_french_latin1_file_keeps_accents(shared_data):
 @pytest.fixture(scope="module")
 def pack_2023(shared_data):
     path = shared_data / "orphanet" / "nomenclature_pack_2023_en" / "ORPHAnomenclature_en_2023.xml.gz"
-    return of(run(orphanet.NOMENCLATURE, (path,), shared_data), Concept)
+    return of(run(products.NOMENCLATURE, (path,), shared_data), Concept)
 
 
 def test_pack_2023_counts(pack_2023):
@@ -299,7 +299,7 @@ def test_pack_2023_counts(pack_2023):
 # --- classifications -----------------------------------------------------------------------------
 
 def test_classification_fixture_deduplicates_polyhierarchy():
-    records = run(orphanet.PACK_CLASSIFICATIONS, (CLASSIFICATION_199,), FIXTURES)
+    records = run(products.PACK_CLASSIFICATIONS, (CLASSIFICATION_199,), FIXTURES)
     assert records[0].id == "orphanet-classifications:2023-06-21"
     edges = of(records, Edge)
     assert {e.hierarchy for e in edges} == {"orphanet:199"}
@@ -315,24 +315,24 @@ def test_classification_fixture_deduplicates_polyhierarchy():
 
 def test_product3_and_product7_fixtures(shared_data):
     folder = shared_data / "orphanet" / "fixtures_orphanet_link_2025"
-    records = run(orphanet.PRODUCT3, (folder / "en_product3_156.xml",), shared_data)
+    records = run(products.PRODUCT3, (folder / "en_product3_156.xml",), shared_data)
     assert records[0].id == "orphanet-product3:2025-12-09"
     assert sorted((e.child, e.parent, e.hierarchy) for e in of(records, Edge)) == [
         ("ORPHA:166024", "ORPHA:93419", "orphanet:156"), ("ORPHA:93419", "ORPHA:156", "orphanet:156")]
-    records = run(orphanet.PRODUCT7, (folder / "en_product7.xml",), shared_data)
+    records = run(products.PRODUCT7, (folder / "en_product7.xml",), shared_data)
     assert records[0].id == "orphanet-product7:2025-12-09"
     (concept,) = of(records, Concept)
     assert concept.code == "ORPHA:166024" and concept.attributes == {"preferential_parent": "ORPHA:93419"}
     assert concept.label == "Multiple epiphyseal dysplasia-macrocephaly-facial dysmorphism syndrome"
-    assert orphanet.PRODUCT7.partial and orphanet.PRODUCT3.partial and not orphanet.PRODUCT1.partial
+    assert products.PRODUCT7.partial and products.PRODUCT3.partial and not products.PRODUCT1.partial
 
 
 def test_pack_2023_classifications(shared_data, pack_2023):
     folder = shared_data / "orphanet" / "nomenclature_pack_2023_en" / "Classifications"
-    (group,) = orphanet.PACK_CLASSIFICATIONS.find(all_files(folder))
+    (group,) = products.PACK_CLASSIFICATIONS.find(all_files(folder))
     assert len(group) == 34  # data/README.md says 33; the folder holds 34 (ids 146 … 235)
     report = BuildReport()
-    records = run(orphanet.PACK_CLASSIFICATIONS, group, shared_data, report)
+    records = run(products.PACK_CLASSIFICATIONS, group, shared_data, report)
     edges = of(records, Edge)
     assert len({(e.child, e.parent) for e in edges}) == 18_424
     assert len(edges) == len({(e.child, e.parent, e.hierarchy) for e in edges}) == 35_755
@@ -365,9 +365,9 @@ def test_pack_2023_classifications(shared_data, pack_2023):
 
 def test_masterfile_2021(shared_data):
     path = shared_data / "orphanet" / "nomenclature_pack_2021_en" / "ORPHAnomenclature_MasterFile_en_2021-07-01.xlsx"
-    assert orphanet.MASTERFILE.find([path]) == [(path,)]
+    assert masterfile.MASTERFILE.find([path]) == [(path,)]
     report = BuildReport()
-    records = run(orphanet.MASTERFILE, (path,), shared_data, report)
+    records = run(masterfile.MASTERFILE, (path,), shared_data, report)
     assert records[0].id == "orphanet-masterfile:2021-07-01" and records[0].date == "2021-07-01"
     assert report.counts["orphanet-masterfile: rows"] == 16_342
     concepts = {c.code: c for c in of(records, Concept)}
@@ -402,7 +402,7 @@ def test_masterfile_header_found_by_name_and_bad_rows_counted(tmp_path):
         ("ORPHA", "Alexander disease", None, None), ("61", "Alpha-mannosidosis", None, "not a code"),
     ])
     report = BuildReport()
-    records = run(orphanet.MASTERFILE, (path,), tmp_path, report)
+    records = run(masterfile.MASTERFILE, (path,), tmp_path, report)
     assert [c.code for c in of(records, Concept)] == ["ORPHA:58", "ORPHA:166024", "ORPHA:61"]
     assert [m.target for m in of(records, Mapping)] == ["ICD10:E75.2", "ICD10:Q77.3"]
     assert sum(report.skipped.values()) == 2
@@ -411,11 +411,11 @@ def test_masterfile_header_found_by_name_and_bad_rows_counted(tmp_path):
 def test_masterfile_without_header_or_broken_is_a_format_error(tmp_path):
     path = _workbook(tmp_path / "ORPHAnomenclature_MasterFile_en_2021.xlsx", [("Date: 01/07/2021",), ("code", "name")])
     with pytest.raises(ReleaseFormatError, match="no header row"):
-        run(orphanet.MASTERFILE, (path,), tmp_path)
+        run(masterfile.MASTERFILE, (path,), tmp_path)
     broken = tmp_path / "ORPHAnomenclature_MasterFile_en_2022.xlsx"
     broken.write_bytes(path.read_bytes()[:300])
     with pytest.raises(ReleaseFormatError) as err:
-        run(orphanet.MASTERFILE, (broken,), tmp_path)
+        run(masterfile.MASTERFILE, (broken,), tmp_path)
     assert err.value.file == broken.name
 
 
@@ -436,26 +436,26 @@ def _format_error(reader, path: Path, root: Path) -> ReleaseFormatError:
 def test_truncated_file(tmp_path):
     data = PRODUCT1.read_bytes()
     path = _write(tmp_path, "en_product1.xml", data[: len(data) // 2])
-    err = _format_error(orphanet.PRODUCT1, path, tmp_path)
+    err = _format_error(products.PRODUCT1, path, tmp_path)
     assert err.file == "en_product1.xml" and err.position.startswith("line ")
 
 
 def test_truncated_gzip(tmp_path):
     data = gzip.compress(PACK.joinpath("ORPHAnomenclature_en_2023.xml").read_bytes())
     path = _write(tmp_path, "ORPHAnomenclature_en_2023.xml.gz", data[: len(data) - 200])
-    err = _format_error(orphanet.NOMENCLATURE, path, tmp_path)
+    err = _format_error(products.NOMENCLATURE, path, tmp_path)
     assert err.file == "ORPHAnomenclature_en_2023.xml.gz"
 
 
 def test_declared_utf8_but_latin1_bytes(tmp_path):
     data = PACK.joinpath("ORPHAnomenclature_en_2023.xml").read_bytes().replace(b"ISO-8859-1", b"UTF-8", 1)
-    err = _format_error(orphanet.NOMENCLATURE, _write(tmp_path, "ORPHAnomenclature_en_2023.xml", data), tmp_path)
+    err = _format_error(products.NOMENCLATURE, _write(tmp_path, "ORPHAnomenclature_en_2023.xml", data), tmp_path)
     assert err.position.startswith("line ") and "malformed XML" in err.reason
 
 
 def test_unknown_declared_encoding(tmp_path):
     data = PRODUCT1.read_bytes().replace(b'encoding="UTF-8"', b'encoding="x-orphanet"', 1)
-    err = _format_error(orphanet.PRODUCT1, _write(tmp_path, "en_product1.xml", data), tmp_path)
+    err = _format_error(products.PRODUCT1, _write(tmp_path, "en_product1.xml", data), tmp_path)
     assert err.file == "en_product1.xml"
 
 
@@ -463,7 +463,7 @@ def test_external_entity_is_refused(tmp_path):
     data = PRODUCT1.read_bytes().replace(
         b"<JDBOR ", b'<!DOCTYPE JDBOR [<!ENTITY ext SYSTEM "file:///etc/passwd">]>\n<JDBOR ', 1
     ).replace(b"<Label>on-line</Label>", b"<Label>&ext;</Label>")
-    err = _format_error(orphanet.PRODUCT1, _write(tmp_path, "en_product1.xml", data), tmp_path)
+    err = _format_error(products.PRODUCT1, _write(tmp_path, "en_product1.xml", data), tmp_path)
     assert err.file == "en_product1.xml" and "unsafe" in err.reason
 
 
@@ -471,19 +471,19 @@ def test_entity_expansion_bomb_is_refused(tmp_path):
     bomb = b'<!DOCTYPE JDBOR [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">' \
            b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>\n<JDBOR '
     data = PRODUCT1.read_bytes().replace(b"<JDBOR ", bomb, 1).replace(b"<Label>on-line</Label>", b"<Label>&d;</Label>")
-    err = _format_error(orphanet.PRODUCT1, _write(tmp_path, "en_product1.xml", data), tmp_path)
+    err = _format_error(products.PRODUCT1, _write(tmp_path, "en_product1.xml", data), tmp_path)
     assert "unsafe" in err.reason
 
 
 def test_wrong_root_element(tmp_path):
     path = _write(tmp_path, "en_product1.xml", b'<?xml version="1.0"?><DisorderList count="0"/>')
-    err = _format_error(orphanet.PRODUCT1, path, tmp_path)
+    err = _format_error(products.PRODUCT1, path, tmp_path)
     assert err.position == "root element"
 
 
 def test_classification_without_numeric_id(tmp_path):
     data = CLASSIFICATION_199.read_bytes().replace(b'<Classification id="199">', b"<Classification>")
-    err = _format_error(orphanet.PACK_CLASSIFICATIONS, _write(tmp_path, CLASSIFICATION_199.name, data), tmp_path)
+    err = _format_error(products.PACK_CLASSIFICATIONS, _write(tmp_path, CLASSIFICATION_199.name, data), tmp_path)
     assert err.position == "Classification"
 
 
@@ -500,9 +500,9 @@ _MUTATIONS = st.tuples(st.integers(min_value=1, max_value=20_000),
 
 
 @pytest.mark.parametrize(("reader", "source"), [
-    (orphanet.PRODUCT1, PRODUCT1),
-    (orphanet.NOMENCLATURE, PACK / "ORPHA_ICD10_mapping_en_2023.xml"),
-    (orphanet.PACK_CLASSIFICATIONS, CLASSIFICATION_199),
+    (products.PRODUCT1, PRODUCT1),
+    (products.NOMENCLATURE, PACK / "ORPHA_ICD10_mapping_en_2023.xml"),
+    (products.PACK_CLASSIFICATIONS, CLASSIFICATION_199),
 ])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mutation=_MUTATIONS)
@@ -524,7 +524,7 @@ def test_gz_pack_fixture_reads_like_plain(tmp_path):
     for path in (tmp_path / "pack").glob("*.xml"):
         path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes()))
         path.unlink()
-    (group,) = orphanet.NOMENCLATURE.find(all_files(tmp_path))
+    (group,) = products.NOMENCLATURE.find(all_files(tmp_path))
     assert [p.name for p in group] == ["ORPHAnomenclature_en_2023.xml.gz", "ORPHA_ICD10_mapping_en_2023.xml.gz"]
-    records = run(orphanet.NOMENCLATURE, group, tmp_path)
+    records = run(products.NOMENCLATURE, group, tmp_path)
     assert len(of(records, Concept)) == 5 and len(of(records, Mapping)) == 1

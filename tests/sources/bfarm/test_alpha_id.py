@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from raremap.errors import ReleaseFormatError
 from raremap.model import AddedTerm, Concept, Mapping, Relation, Release, Status, TermKind
-from raremap.sources.alpha_id import READER
+from raremap.sources.bfarm.alpha_id import READER
 from raremap.release_input import BuildReport, ReadContext
 
 NAME = "icd10gm2020_alphaid_se_muster_edvtxt_20191004.txt"

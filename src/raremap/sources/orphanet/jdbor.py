@@ -20,8 +20,9 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as _safe_iterparse
 
-from ..errors import ReleaseFormatError
-from .base import open_xml, stem, text
+from ...errors import ReleaseFormatError
+from ..formats.files import stem
+from ..formats.files import open_xml, text
 
 ROOT_TAG = "JDBOR"
 

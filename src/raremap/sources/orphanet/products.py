@@ -1,4 +1,4 @@
-"""Orphanet XML releases: nomenclature pack, Orphadata product1/3/7, and the MasterFile.
+"""Orphanet XML releases: the nomenclature pack and Orphadata product1/3/7.
 
 Readers (``READERS``), each yielding one :class:`~raremap.model.Release` first:
 
@@ -13,11 +13,11 @@ Readers (``READERS``), each yielding one :class:`~raremap.model.Release` first:
   attributes ``orphanet_classification`` / ``orphanet_classification_name``.
 * ``orphanet-linearisation`` (pack) and ``orphanet-product7``: partial concepts carrying the
   attribute ``preferential_parent`` (association 21485, ``RootDisorder cycle="true"``).
-* ``orphanet-masterfile`` (:mod:`.orphanet_masterfile`).
 
 Release ids are ``<reader>:<YYYY-MM-DD>`` (extraction day); a non-English file gets the
 language on the reader name (``orphanet-product1-fr:2025-12-09``) so languages do not collide.
-The Disorder element itself is parsed in :mod:`.orphanet_disorder`.
+The Disorder element itself is parsed in :mod:`.disorder`; the pack's MasterFile (xlsx) is read
+by :mod:`.masterfile`.
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from ..codes import System
-from ..errors import ReleaseFormatError
-from ..model import Concept, Edge, Record, Release
-from ..release_input import ReadContext
-from .base import sniff_xml_root, stem, text
-from .orphanet_disorder import PREFERENTIAL_PARENT, DisorderSource, associations, read_disorder
-from .orphanet_masterfile import MASTERFILE
-from .orphanet_xml import Header, ROOT_TAG, elements, events, orpha, read_header, release_id, strip_inactive_prefix, year_of
+from ...codes import System
+from ...errors import ReleaseFormatError
+from ...model import Concept, Edge, Record, Release
+from ...release_input import ReadContext
+from ..formats.files import stem
+from ..formats.files import sniff_xml_root, text
+from .disorder import PREFERENTIAL_PARENT, DisorderSource, associations, read_disorder
+from .jdbor import Header, ROOT_TAG, elements, events, orpha, read_header, release_id, strip_inactive_prefix, year_of
 
 _NOMENCLATURE = (
     re.compile(r"^ORPHAnomenclature_(?P<lang>[a-z]{2})(?:_(?P<rest>.*))?\.xml$"),
@@ -315,9 +315,8 @@ PRODUCT7 = LinearisationReader(
     "orphanet-product7", "Orphadata product7: linearisation", _PRODUCT7, per_file=True, partial=True,
 )
 
-READERS = (NOMENCLATURE, PRODUCT1, PACK_CLASSIFICATIONS, PRODUCT3, PACK_LINEARISATION, PRODUCT7, MASTERFILE)
+READERS = (NOMENCLATURE, PRODUCT1, PACK_CLASSIFICATIONS, PRODUCT3, PACK_LINEARISATION, PRODUCT7)
 
 __all__ = [
-    "READERS", "NOMENCLATURE", "PRODUCT1", "PACK_CLASSIFICATIONS", "PRODUCT3", "PACK_LINEARISATION",
-    "PRODUCT7", "MASTERFILE",
+    "READERS", "NOMENCLATURE", "PRODUCT1", "PACK_CLASSIFICATIONS", "PRODUCT3", "PACK_LINEARISATION", "PRODUCT7",
 ]

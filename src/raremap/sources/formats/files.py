@@ -6,20 +6,15 @@ The reader contract and the build report are in :mod:`raremap.release_input`.
 from __future__ import annotations
 
 import gzip
-import io
 import re
-import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, cast
+from xml.etree.ElementTree import Element
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse as _safe_iterparse
-from xml.etree.ElementTree import Element, ParseError
-
-from ..errors import ReleaseFormatError
-from ..release_input import BuildReport
+from ...errors import ReleaseFormatError
+from ...release_input import BuildReport
 
 
 def stem(path: Path) -> str:
@@ -169,56 +164,6 @@ def open_xml(path: Path, display: str | None = None) -> GuardedXml:
     return GuardedXml(open_binary(path), display or path.name)
 
 
-def iter_xml(path: Path, tag: str, display: str | None = None) -> Iterator[Element]:
-    """Stream the elements named ``tag`` of an XML release file, safely.
-
-    DTDs with entity declarations, external entities and entity expansion are refused
-    (defusedxml); nothing is ever fetched from the network. Each yielded element is cleared
-    after the caller is done with it, so memory stays flat. Errors become
-    :class:`ReleaseFormatError` with the file and line:column.
-    """
-    name = display or path.name
-    try:
-        with open_xml(path, name) as fh:
-            context = _safe_iterparse(fh, events=("end",), forbid_dtd=False)
-            for event, elem in context:
-                if event == "end" and elem.tag == tag:
-                    yield elem
-                    elem.clear()
-    except ParseError as err:
-        line, column = err.position
-        raise ReleaseFormatError(name, f"line {line}, column {column}", f"malformed XML: {_xml_reason(err)}") from None
-    except DefusedXmlException as err:
-        raise ReleaseFormatError(name, "DTD", f"refused unsafe XML: {err}") from None
-    except (EOFError, gzip.BadGzipFile, zipfile.BadZipFile, zlib.error, OSError) as err:
-        raise ReleaseFormatError(name, "file", f"cannot read: {err}") from None
-    except LookupError as err:  # unknown encoding in the XML declaration
-        raise ReleaseFormatError(name, "line 1", f"XML declaration: {err}") from None
-
-
-def xml_root_attributes(path: Path, display: str | None = None) -> tuple[str, dict[str, str]]:
-    """Tag and attributes of the root element (reads only the start of the file)."""
-    name = display or path.name
-    try:
-        with open_xml(path, name) as fh:
-            for _event, elem in _safe_iterparse(fh, events=("start",), forbid_dtd=False):
-                return elem.tag, dict(elem.attrib)
-    except ParseError as err:
-        line, column = err.position
-        raise ReleaseFormatError(name, f"line {line}, column {column}", f"malformed XML: {_xml_reason(err)}") from None
-    except DefusedXmlException as err:
-        raise ReleaseFormatError(name, "DTD", f"refused unsafe XML: {err}") from None
-    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as err:
-        raise ReleaseFormatError(name, "file", f"cannot read: {err}") from None
-    except LookupError as err:
-        raise ReleaseFormatError(name, "line 1", f"XML declaration: {err}") from None
-    raise ReleaseFormatError(name, "line 1", "empty XML document")
-
-
-def _xml_reason(err: ParseError) -> str:
-    return re.sub(r": line \d+, column \d+$", "", str(err))
-
-
 def sniff_xml_root(path: Path, limit: int = 4096) -> str | None:
     """The root element's tag name from the first bytes of a file, without parsing it all."""
     try:
@@ -262,18 +207,3 @@ def repair_text(value: str) -> str:
         except (UnicodeEncodeError, UnicodeDecodeError):
             pass
     return value
-
-
-def zip_members(path: Path) -> list[str]:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return zf.namelist()
-    except (zipfile.BadZipFile, OSError) as err:
-        raise ReleaseFormatError(path.name, "file", f"not a readable zip: {err}") from None
-
-
-def open_zip_member(path: Path, member: str) -> IO[bytes]:
-    zf = zipfile.ZipFile(path)
-    member_file = zf.open(member)
-    assert isinstance(member_file, zipfile.ZipExtFile)  # ZipFile.open in read mode; typeshed says IO[bytes]
-    return io.BufferedReader(member_file)

@@ -23,9 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ..errors import ReleaseFormatError
-from ..release_input import BuildReport
-from .base import open_binary, repair_text
+from ...errors import ReleaseFormatError
+from ...release_input import BuildReport
+from .files import open_binary, repair_text
 
 # sct2_Concept_Snapshot_INT_20230131.txt, der2_cRefset_LanguageSnapshot-en-US_INT_20230131.txt,
 # sct2_Concept_UKCLSnapshot_GB1000000_20230412.txt, sct2_Concept_Snapshot_sample.txt (converted)

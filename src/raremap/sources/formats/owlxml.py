@@ -1,7 +1,7 @@
 """A streaming pass over OWL ontologies in RDF/XML: one small node record per top-level element.
 
 Full RDF libraries build the whole graph in memory; for a ~50 MB ORDO that costs tens of
-seconds and hundreds of MB (see ``sources/ordo.py``). This pass reads the file once with the
+seconds and hundreds of MB (see ``sources/orphanet/ordo.py``). This pass reads the file once with the
 safe ElementTree parser of defusedxml, turns every top-level node element of ``rdf:RDF`` into a
 :class:`Node` (subject, types, property values, nested blank nodes kept as nested nodes) and
 drops the XML elements at once, so memory stays flat. It covers the RDF/XML that OWL API and
@@ -29,8 +29,8 @@ from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
-from ..errors import ReleaseFormatError
-from .base import open_xml
+from ...errors import ReleaseFormatError
+from .files import open_xml
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

@@ -44,11 +44,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..codes import ICD11_CHAPTER, ICD11_EXTENSION, System, canonical
-from ..errors import InvalidCodeError, ReleaseFormatError
-from ..model import Concept, Edge, Mapping, Provenance, Record, Relation, Release
-from ..release_input import BuildReport, ReadContext
-from .base import read_text_lines, stem
+from ...codes import ICD11_CHAPTER, ICD11_EXTENSION, System, canonical
+from ...errors import InvalidCodeError, ReleaseFormatError
+from ...model import Concept, Edge, Mapping, Provenance, Record, Relation, Release
+from ...release_input import BuildReport, ReadContext
+from ..formats.files import read_text_lines, stem
 
 ONE = "10To11MapToOneCategory"
 MULTIPLE = "10To11MapToMultipleCategories"

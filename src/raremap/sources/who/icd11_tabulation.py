@@ -15,8 +15,8 @@ Codes: chapters ``ICD11:20``, blocks ``ICD11:BlockL1-1A0``, categories ``ICD11:L
 gives 627 groupings in chapters V and X no BlockId; they are named after their MMS entity id,
 ``ICD11:Block-2144513044``.
 
-The WHO ICD-10 ⇄ ICD-11 mapping tables are read by :mod:`raremap.sources.icd_mapping`; its
-reader is listed in :data:`READERS` here.
+The WHO ICD-10 ⇄ ICD-11 mapping tables of the same release are read by
+:mod:`raremap.sources.who.mapping_tables`.
 """
 
 from __future__ import annotations
@@ -32,12 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
-from ..codes import ICD11_BLOCK, ICD11_CHAPTER, ICD11_EXTENSION, ICD11_STEM, System
-from ..errors import ReleaseFormatError
-from ..model import Concept, Edge, Record, Release
-from ..release_input import BuildReport, ReadContext
-from .base import open_binary, stem
-from .icd_mapping import READER as WHO_MAPPING_READER
+from ...codes import ICD11_BLOCK, ICD11_CHAPTER, ICD11_EXTENSION, ICD11_STEM, System
+from ...errors import ReleaseFormatError
+from ...model import Concept, Edge, Record, Release
+from ...release_input import BuildReport, ReadContext
+from ..formats.files import open_binary, stem
 
 SYSTEM = System.ICD11.value
 HIERARCHY = "icd11"
@@ -442,4 +441,4 @@ def _xlsx_rows(path: Path, display: str) -> Generator[tuple[int, list[str]], Non
 SIMPLE_TABULATION_READER = SimpleTabulationReader()
 XLSX_READER = TabulationXlsxReader()
 READER = SIMPLE_TABULATION_READER
-READERS = (SIMPLE_TABULATION_READER, XLSX_READER, WHO_MAPPING_READER)
+READERS = (SIMPLE_TABULATION_READER, XLSX_READER)
