@@ -42,7 +42,7 @@ from ...codes import System
 from ...errors import InvalidCodeError
 from ...model import Concept, IcdRelation, Mapping, Provenance, Record, Relation, Replacement, Status, Term, TermKind
 from ...release_input import ReadContext
-from ..formats.files import text
+from ..formats.safe_xml import text
 from .jdbor import orpha, strip_inactive_prefix
 from .vocabulary import clean_definition, icd_relation_word, reference_target, relation_token
 

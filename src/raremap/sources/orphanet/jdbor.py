@@ -22,7 +22,7 @@ from defusedxml.ElementTree import iterparse as _safe_iterparse
 
 from ...errors import ReleaseFormatError
 from ..formats.files import stem
-from ..formats.files import open_xml, text
+from ..formats.safe_xml import open_xml, text
 
 ROOT_TAG = "JDBOR"
 

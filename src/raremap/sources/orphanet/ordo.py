@@ -61,7 +61,7 @@ from ...model import (
 from ...release_input import BuildReport, ReadContext
 from ..formats.files import repair_text, stem
 from ..formats.owlxml import OWL, RDFS, BlankRef, Literal, Node, iter_nodes
-from ..formats.files import sniff_xml_root
+from ..formats.safe_xml import sniff_xml_root
 from .jdbor import strip_inactive_prefix
 from .vocabulary import clean_definition, icd_relation_word, reference_target, relation_token
 

@@ -34,7 +34,7 @@ from ...errors import ReleaseFormatError
 from ...model import Concept, Edge, Record, Release
 from ...release_input import ReadContext
 from ..formats.files import stem
-from ..formats.files import sniff_xml_root, text
+from ..formats.safe_xml import sniff_xml_root, text
 from .disorder import PREFERENTIAL_PARENT, DisorderSource, associations, read_disorder
 from .jdbor import Header, ROOT_TAG, elements, events, orpha, read_header, release_id, strip_inactive_prefix, year_of
 
