@@ -49,9 +49,11 @@ class BuildReport:
             shown.append(position)
 
     def count(self, what: str, n: int = 1) -> None:
+        """Add ``n`` to the count named ``what`` (what a reader or the compiler found, e.g. terms read)."""
         self.counts[what] += n
 
     def as_dict(self) -> dict[str, object]:
+        """The report as the snapshot manifest stores it: counts, skipped and repaired rows with examples."""
         data: dict[str, object] = {
             "counts": dict(sorted(self.counts.items())),
             "skipped": [
@@ -77,6 +79,7 @@ class ReadContext:
     _checksums: dict[Path, SourceFile] = field(default_factory=dict)
 
     def relative(self, path: Path) -> str:
+        """``path`` relative to the release root, as reports and provenance name files (else its name)."""
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
@@ -112,6 +115,7 @@ class ReleaseReader(Protocol):
 
 
 def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

@@ -54,6 +54,8 @@ MAX_DEPTH = 64
 
 
 class Literal(NamedTuple):
+    """A literal property value and its ``xml:lang``."""
+
     text: str
     lang: str  # "" when untagged
 
@@ -74,11 +76,13 @@ class Node:
     props: list[tuple[str, Value]] = field(default_factory=list)
 
     def values(self, predicate: str) -> Iterator[Value]:
+        """The values of ``predicate`` (a full IRI), in file order."""
         for p, v in self.props:
             if p == predicate:
                 yield v
 
     def first(self, predicate: str) -> Value | None:
+        """The first value of ``predicate``, or None."""
         return next(self.values(predicate), None)
 
 

@@ -102,10 +102,12 @@ class Package:
 
     @property
     def is_zip(self) -> bool:
+        """Whether the package is read from a release zip."""
         return self.source.suffix.lower() == ".zip" and self.source.is_file()
 
     @property
     def label(self) -> str:
+        """The zip's or root folder's name."""
         return self.source.stem if self.is_zip else self.source.name
 
     def _core(self) -> list[Rf2File]:
@@ -114,14 +116,17 @@ class Package:
 
     @property
     def token(self) -> str:
+        """Namespace/edition token of the concept and description files (``INT``, ``SE1000052``)."""
         return Counter(f.token for f in self._core()).most_common(1)[0][0] if self.files else ""
 
     @property
     def date(self) -> str:
+        """Newest ``YYYYMMDD`` of the concept and description file names ("" when none)."""
         return max((f.date for f in self._core()), default="")
 
     @property
     def has_concepts(self) -> bool:
+        """Whether the package has a concept file."""
         return any(f.kind == "concept" for f in self.files)
 
     @property
@@ -222,6 +227,7 @@ def read_header(f: Rf2File, display: str) -> list[str]:
 
 
 def check_columns(header: Sequence[str], required: Iterable[str], display: str) -> None:
+    """Refuse a file whose header lacks a ``required`` column (ReleaseFormatError at line 1)."""
     missing = [c for c in required if c not in header]
     if missing:
         raise ReleaseFormatError(display, "line 1", f"header lacks column(s) {', '.join(missing)} (found: {' '.join(header)[:200]})")
@@ -235,6 +241,7 @@ class Lines:
     _counting: pa.Array = field(default_factory=lambda: pa.array([], pa.int64()))
 
     def numbers(self, first_row: int, count: int) -> pa.Array:
+        """Line numbers of ``count`` parsed rows from row ``first_row`` (0-based) on."""
         start = first_row + 2  # line 1 is the header
         if not self.dropped or self.dropped[-1] < start:
             if len(self._counting) < count:
@@ -243,6 +250,7 @@ class Lines:
         return pa.array([self.line(first_row + i) for i in range(count)], pa.int64())
 
     def line(self, row: int) -> int:
+        """Line number of parsed row ``row`` (0-based)."""
         line = row + 2
         for d in self.dropped:
             if d <= line:

@@ -67,6 +67,7 @@ class GuardedXml:
         raise ReleaseFormatError(self.display, f"byte {self.offset:,}", f"refused: {what}")
 
     def close(self) -> None:
+        """Close the underlying stream."""
         self.raw.close()
 
     def __enter__(self) -> GuardedXml:

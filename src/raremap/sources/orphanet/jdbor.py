@@ -69,10 +69,12 @@ class Header:
 
     @property
     def version(self) -> str:
+        """The root's ``version`` attribute ("" when absent)."""
         return self.attributes.get("version", "").strip()
 
     @property
     def timestamp(self) -> str:
+        """The root's ``date`` or ``ExtractionDate`` as written."""
         return (self.attributes.get("date") or self.attributes.get("ExtractionDate") or "").strip()
 
     @property
@@ -136,6 +138,7 @@ def lang_of(path: Path, pattern: re.Pattern[str] | None = None) -> str:
 
 
 def year_of(rest: str | None) -> str:
+    """The first four-digit year in the rest of a file name ("" when none)."""
     m = re.search(r"(\d{4})", rest or "")
     return m.group(1) if m else ""
 
