@@ -278,8 +278,8 @@ def generate(path: Path, clinical: int = 15000, genes: int = 4500, seed: int = 2
 
 def _measure_reader(path: str) -> dict[str, object]:
     from raremap.model import Concept, Edge, Mapping, Relation
-    from raremap.sources.base import BuildReport, ReadContext
-    from raremap.sources.ordo import READER
+    from raremap.release_input import BuildReport, ReadContext
+    from raremap.sources.orphanet.ordo import READER
 
     baseline = _rss_mb()
     start = time.perf_counter()

@@ -175,8 +175,8 @@ def measure(paths: list[Path], root: Path, use_tracemalloc: bool) -> dict[str, o
     """Run find() and read every record; time, record counts and peak memory of this process."""
     import tracemalloc
 
-    from raremap.sources.base import BuildReport, ReadContext
-    from raremap.sources.snomed import READER
+    from raremap.release_input import BuildReport, ReadContext
+    from raremap.sources.snomed.rf2_release import READER
 
     if use_tracemalloc:
         tracemalloc.start()

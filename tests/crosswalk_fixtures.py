@@ -153,8 +153,9 @@ def shared_map(shared_data, dest):
         return [r for m in modules for r in importlib.import_module(f"raremap.sources.{m}").READERS]
 
     inputs = []
-    for folder, modules in (("orphanet/fixtures_orphanet_link_2025", ("orphanet",)), ("alpha_id_se", ("alpha_id",)),
-                            ("icd10se", ("icd10se",)), ("icd11/mapping_2024-01", ("icd11",))):
+    for folder, modules in (("orphanet/fixtures_orphanet_link_2025", ("orphanet.products", "orphanet.masterfile")),
+                            ("alpha_id_se", ("bfarm.alpha_id",)), ("icd10se", ("icd10se.code_lists", "icd10se.ksh97p")),
+                            ("icd11/mapping_2024-01", ("who.icd11_tabulation", "who.mapping_tables"))):
         inputs += discover(shared_data / folder, readers(*modules))
     compiled = compile_inputs(inputs, shared_data)
     return RareMap(snapshot.read(snapshot.write(compiled, dest)))

@@ -394,7 +394,7 @@ def _ids(records: Counter[tuple[object, ...]]) -> Counter[tuple[object, ...]]:
 def read_dir(root: Path) -> tuple[Counter[tuple[object, ...]], int, list[str]]:
     """(records, rows skipped, readers that claimed files) of everything under ``root``."""
     from raremap.sources import discover
-    from raremap.sources.base import BuildReport, ReadContext
+    from raremap.release_input import BuildReport, ReadContext
 
     report = BuildReport()
     inputs = discover(root, report=report)

@@ -150,7 +150,7 @@ def test_who_mapping_zip_unpacks_into_its_own_folder_and_is_read(publisher: str,
     import zipfile
 
     from raremap.sources import discover
-    from raremap.sources.icd_mapping import READER as WHO_MAPS
+    from raremap.sources.who.mapping_tables import READER as WHO_MAPS
 
     tables = FIXTURES / "icd11" / "mapping_2024-01"
     buffer = io.BytesIO()

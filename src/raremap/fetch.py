@@ -26,7 +26,7 @@ from pathlib import Path
 from . import codes
 from .codes import System
 from .errors import RaremapError
-from .sources.base import sha256_file
+from .release_input import sha256_file
 
 # Licences and folders are the code-system registry's (codes.CodeSystem.licence / fetch_folder).
 ORPHADATA_LICENCE = codes.ORPHADATA_LICENCE

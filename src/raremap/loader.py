@@ -17,7 +17,7 @@ from .errors import NoReleasesError, SnapshotError, UsageError
 from .services.rare_map import RareMap
 
 if TYPE_CHECKING:
-    from .sources.base import BuildReport, ReleaseReader
+    from .release_input import BuildReport, ReleaseReader
 
 # The readers, the compiler and the index builders are imported when a snapshot is built, not
 # when a cached one is loaded (start-up: openpyxl, defusedxml, rapidfuzz and pyarrow.compute).
@@ -65,7 +65,7 @@ def load(releases: str | os.PathLike[str] | None = None, snapshot: str | os.Path
                 return RareMap(snap.read(dest / known, verify_checksums=verify))
             except SnapshotError:
                 pass  # stale or damaged cache entry: found again (and rebuilt) below
-    from .sources.base import BuildReport
+    from .release_input import BuildReport
 
     report = BuildReport()
     inputs = _discover(root, report)
@@ -97,7 +97,7 @@ def build(releases: str | os.PathLike[str], dest: str | os.PathLike[str], *, inp
     ``dest`` may be new, an empty directory or an earlier snapshot (replaced); anything else
     raises :class:`UsageError` rather than being replaced.
     """
-    from .sources.base import BuildReport
+    from .release_input import BuildReport
 
     root = Path(releases)
     report = report if report is not None else BuildReport()
@@ -164,9 +164,9 @@ def _builder_digest() -> str:
     within one version number (an editable install)."""
     package = Path(__file__).parent
     digest = hashlib.sha256()
-    files = [package / "codes.py", package / "model.py"]
+    files = [package / "codes.py", package / "model.py", package / "release_input.py"]
     for folder in ("sources", "snapshot", "indexes"):
-        files += sorted((package / folder).glob("*.py"))
+        files += sorted((package / folder).rglob("*.py"))  # the readers are grouped in subpackages
     for f in files:
         digest.update(f"{f.relative_to(package).as_posix()}\0".encode())
         digest.update(f.read_bytes())
@@ -176,7 +176,7 @@ def _builder_digest() -> str:
 def _key(root: Path, inputs: Inputs, *, lexical: bool = True) -> str:
     from . import __version__
     from .indexes import LAYOUT_VERSION
-    from .sources.base import sha256_file
+    from .release_input import sha256_file
 
     digest = hashlib.sha256()
     digest.update(json.dumps([snap.FORMAT_VERSION, LAYOUT_VERSION, __version__, _builder_digest()]).encode())

@@ -176,8 +176,8 @@ def test_unknown_and_invalid_codes(rm) -> None:
 
 
 def test_shared_product1_relations_unchanged(shared_data, tmp_path) -> None:
-    from raremap.sources import orphanet
-    from raremap.sources.base import BuildReport, ReadContext
+    from raremap.sources.orphanet import masterfile, products
+    from raremap.release_input import BuildReport, ReadContext
 
     from raremap import snapshot
     from raremap.snapshot.compile import Compiler
@@ -185,7 +185,7 @@ def test_shared_product1_relations_unchanged(shared_data, tmp_path) -> None:
 
     folder = shared_data / "orphanet" / "fixtures_orphanet_link_2025"
     compiler = Compiler()
-    for reader in orphanet.READERS:
+    for reader in (*products.READERS, *masterfile.READERS):
         for group in reader.find(sorted(folder.iterdir())):
             compiler.add(reader.read(tuple(group), ReadContext(root=folder, report=BuildReport())), reader=reader.name)
     rm = RareMap(snapshot.read(snapshot.write(compiler.compile(), tmp_path / "snap")))

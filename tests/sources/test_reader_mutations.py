@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 import reader_mutations as rm_mut
 from raremap.errors import RaremapError, ReleaseFormatError
-from raremap.sources.base import BuildReport, GuardedXml, read_text_lines
+from raremap.release_input import BuildReport
+from raremap.sources.formats.files import read_text_lines
+from raremap.sources.formats.safe_xml import GuardedXml
 
 # Damage no reader can see: the Inera code lists end without a line end and state no row count,
 # so a file cut inside the last title (or a chapter line cut inside its title) reads as a
@@ -105,7 +107,7 @@ def test_xml_guard_fails_fast(xml: bytes, reason: str) -> None:
 
 
 def test_xml_guard_passes_the_real_orphanet_pack(shared_data: Path) -> None:
-    from raremap.sources.base import open_xml
+    from raremap.sources.formats.safe_xml import open_xml
 
     path = shared_data / "orphanet" / "nomenclature_pack_2023_en" / "ORPHAnomenclature_en_2023.xml.gz"
     with open_xml(path) as fh:

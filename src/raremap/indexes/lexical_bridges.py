@@ -34,7 +34,7 @@ import pyarrow as pa
 from ..codes import icd10_key, system_of, value_of
 from ..model import Concept, Mapping, Relation, TermKind
 from ..snapshot.compile import Compiled
-from ..sources.base import BuildReport
+from ..release_input import BuildReport
 from .search_index import GROUPED, SYNONYM, IndexTerm, is_acronym
 from .swedish import match_names
 

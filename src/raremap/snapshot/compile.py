@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import AddedTerm, Concept, Edge, Mapping, Record, Release, Replacement, Status, Term, TermKind
-from ..sources.base import BuildReport, ReadContext, ReleaseReader
+from ..release_input import BuildReport, ReadContext, ReleaseReader
 
 
 @dataclass
@@ -95,7 +95,7 @@ class Compiler:
     def add(self, records: Iterable[Record], *, partial: bool = False, complete: bool = False,
             reader: str = "") -> None:
         """Consume the record stream of one reader input (``partial``/``complete``: see
-        :class:`~raremap.sources.base.ReleaseReader`)."""
+        :class:`~raremap.release_input.ReleaseReader`)."""
         release: Release | None = None
         listed: set[str] | None = None
         for record in records:

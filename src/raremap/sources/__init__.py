@@ -17,7 +17,7 @@ import pkgutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from .base import BuildReport, ReleaseReader
+from ..release_input import BuildReport, ReleaseReader
 
 DEFAULT_ORDER = 1000  # discovery_order of a reader that states none
 _registered: list[ReleaseReader] = []

@@ -1,0 +1,1 @@
+"""BfArM's (Bundesinstitut für Arzneimittel und Medizinprodukte) Alpha-ID-SE file."""
