@@ -191,7 +191,7 @@ class Crosswalker:
         not directly (``direct``: its own answers): each subdivision's answers outside the ICD-10
         family, as ``basis="hierarchy"`` with ``via`` starting with the subdivision, relation
         broader∘(the subdivision's), one per (target, subdivision). Empty for any other code."""
-        system, _, value = source.partition(":")
+        system, value = codes.split(source)
         if system not in (_SE, _WHO) or "-" in value or len(value) != 3 or (want is not None and want in _FAMILY):
             return []
         reached = {m.target for m in direct}
@@ -350,7 +350,7 @@ class Crosswalker:
             i = index_get(node)
             active = i is None or status[i] == "active"
             if hops and not (hops == 1 and steps[0][1].basis in (STATED, INVERSE)):  # those are recorded below
-                if (active or include_inactive) and (want is None or node.partition(":")[0] == want) and node != source:
+                if (active or include_inactive) and (want is None or system_of(node) == want) and node != source:
                     found.append(_Found(node, relation, statements, steps))
                     if want is not None and best_wanted is None:
                         best_wanted = statements
@@ -366,7 +366,7 @@ class Crosswalker:
         fewest statements of an answer in the wanted system so far."""
         statements, hops, node, relation, steps, groups = entry
         source, want, want_group, max_statements, include_inactive, conditional, no_statements = limits
-        system = node.partition(":")[0]
+        system = system_of(node)
         passable = active or include_inactive or node == source
         last_basis = steps[-1][1].basis if steps else ""
         weak = hops > 0 and relation in _NOT_EXTENDED
@@ -413,7 +413,7 @@ class Crosswalker:
             new_steps = steps + ((node, hop),)
             if not hops and basis in (STATED, INVERSE):
                 # the source's own statements are answers as they stand, never pruned
-                if want is None or target.partition(":")[0] == want:
+                if want is None or system_of(target) == want:
                     j = index_get(target)
                     if include_inactive or j is None or status[j] == "active":
                         found.append(_Found(target, new_relation, 1, new_steps))
@@ -577,14 +577,14 @@ class Crosswalker:
                       for j in self.current_rows(code)]
         statements += [(self._source[j], _INVERSE_RELATIONS[relations[j]], INVERSE, j)
                        for j in self.current_rows(code, inverse=True)]
-        systems = [target.partition(":")[0] for target, *_ in statements]
+        systems = [system_of(target) for target, *_ in statements]
         fanout: dict[str, int] = {}
         for system in systems:
             fanout[system] = fanout.get(system, 0) + 1
         hops = [Hop(target, relation, basis, j, "", is_conditional(qualifiers[j]) if qualifiers[j] else False,
                     "ICD10" if system in _FAMILY else system, fanout[system])
                 for (target, relation, basis, j), system in zip(statements, systems)]
-        if code.partition(":")[0] in _FAMILY:
+        if system_of(code) in _FAMILY:
             hops += self._bridges(code)
         if not self.is_active(code):
             concept = self.terms.concept(code)
@@ -596,7 +596,7 @@ class Crosswalker:
         return tuple(hops)
 
     def _bridges(self, code: str) -> list[Hop]:
-        system, _, value = code.partition(":")
+        system, value = codes.split(code)
         key = value.replace(".", "")
         hops = []
         for edition in (_WHO, _SE, _GM):
@@ -665,7 +665,7 @@ class Crosswalker:
         subs = self.subdivisions(code)
         if not subs:
             return ""
-        values = [c.partition(":")[2] for c in subs]
+        values = [codes.value_of(c) for c in subs]
         national = all(len(v.replace(".", "")) == 5 and v[-1].isalpha() for v in values)
         shown = ", ".join(values[:12]) + (", …" if len(values) > 12 else "")
         kind = "fördjupningskoder " if national else ""

@@ -354,7 +354,7 @@ class Terminology:
 
     @cached_property
     def _mapped_prefixes(self) -> frozenset[str]:
-        return frozenset(c.partition(":")[0] for c in (*self._by_source, *self._by_target))
+        return frozenset(codes.system_of(c) for c in (*self._by_source, *self._by_target))
 
     def mapping(self, j: int) -> Mapping:
         """The stated mapping in row ``j`` of the mappings table (see :meth:`mapping_column`)."""

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from ..codes import system_of
+from ..codes import system_of, value_of
 from . import umi_reasons as say
 from .crosswalk import EDITION, HIERARCHY, INVERSE, STATED, Crosswalker, statements_of
 from .umi_reasons import Links, OrphaFacts, Reason
@@ -433,7 +433,7 @@ def _joined_upward(m: Mapping) -> bool:
 
 
 def _key(code: str) -> str:
-    return code.partition(":")[2].replace(".", "")
+    return value_of(code).replace(".", "")
 
 
 UMI_KINDS = ("disorder", "subtype")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..codes import value_of
 from ..model import IcdRelation, Mapping, Relation, Status
 from .crosswalk import EDITION, HIERARCHY, INVERSE, STATED, statements_of
 
@@ -96,7 +97,7 @@ def codes(found: list[str]) -> list[str]:
 
 def value(code: str) -> str:
     """The code without its system prefix, for sentences that name the system."""
-    return code.partition(":")[2] or code
+    return value_of(code) or code
 
 
 def values(found: list[str]) -> list[str]:
@@ -126,7 +127,7 @@ def describe(maps: tuple[Mapping, ...] | list[Mapping], lang: int, *, relation: 
             words.append(_ICD_REL[m.icd_relation][lang])
         if m.basis not in (STATED, INVERSE, EDITION, HIERARCHY):
             words.append("derived" if lang == 0 else "härledd")
-        code = m.target.partition(":")[2]
+        code = value_of(m.target)
         parts.append(f"{code} ({', '.join(words)})" if words else code)
     more = f" (+{len(parts) - limit})" if len(parts) > limit else ""
     return ", ".join(parts[:limit]) + more
