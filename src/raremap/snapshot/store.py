@@ -41,6 +41,7 @@ import pyarrow.ipc as ipc
 from ..debris import clean_stale, temporary_name
 from ..errors import SnapshotError
 from ..model import Release, SourceFile
+from ..release_input import sha256_file
 
 if TYPE_CHECKING:
     from .compile import Compiled
@@ -70,7 +71,7 @@ def write(compiled: Compiled, dest: Path, *, key: str = "", extra_tables: Mappin
             file = tmp / f"{name}.arrow"
             _write_table(file, table)
             files[file.name] = {"size": file.stat().st_size, "schema": schema_fingerprint(table.schema),
-                                "sha256": _sha256(file)}
+                                "sha256": sha256_file(file)}
         manifest = {
             "format": FORMAT_VERSION,
             "key": key,
@@ -106,14 +107,6 @@ def _replace_dir(tmp: Path, dest: Path) -> None:
 def schema_fingerprint(schema: pa.Schema) -> str:
     """A short digest of an Arrow schema (field names, types, nullability, metadata)."""
     return hashlib.sha256(schema.serialize().to_pybytes()).hexdigest()[:16]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _manifest_digest(manifest: dict[str, Any]) -> str:
@@ -306,7 +299,7 @@ def verify(path: Path, manifest: dict[str, Any] | None = None) -> dict[str, int]
         file = path / f"{name}.arrow"
         stated = _stated(manifest["files"], file)
         try:
-            actual = _sha256(file)
+            actual = sha256_file(file)
         except OSError as err:
             raise SnapshotError(f"{file}: table file missing or unreadable: {err.strerror or err}") from None
         if actual != stated["sha256"]:
