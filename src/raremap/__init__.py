@@ -6,7 +6,7 @@
 'Marfan syndrome'
 """
 
-__version__ = "0.1.0"
+from .version import __version__
 
 import importlib as _importlib
 import typing as _typing

@@ -174,7 +174,7 @@ def _builder_digest() -> str:
 
 
 def _key(root: Path, inputs: Inputs, *, lexical: bool = True) -> str:
-    from . import __version__
+    from .version import __version__
     from .indexes import LAYOUT_VERSION
     from .release_input import sha256_file
 
@@ -192,7 +192,7 @@ def _listing(root: Path, lexical: bool) -> str:
     """A fingerprint of everything that decides a releases directory's snapshot key: the path,
     name, size and modification time of every file under it (as :func:`discover` walks it), the
     build options and the code that builds snapshots."""
-    from . import __version__
+    from .version import __version__
 
     digest = hashlib.sha256()
     digest.update(json.dumps([str(root.resolve()), snap.FORMAT_VERSION, __version__, _builder_digest(), lexical]).encode())

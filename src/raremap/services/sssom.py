@@ -288,7 +288,7 @@ def write(rm: Terminology, out: TextIO | None = None, *, systems: Iterable[str] 
 
 def _metadata(rm: Terminology, owner: codes.CodeSystem | None, lexical: bool, mapping_set_id: str | None) -> dict[str, str]:
     """The mapping set's metadata: id, version, title, description, licence, tool, date."""
-    from .. import __version__
+    from ..version import __version__
 
     key = rm.snapshot.manifest.get("key") or "snapshot"
     if owner is None:
