@@ -114,6 +114,11 @@ def test_a_system_registered_at_run_time_loads_looks_up_crosswalks_and_exports(t
     assert {(r["subject_id"], r["predicate_id"], r["object_id"]) for r in body} == {
         ("testcs:T101", "skos:exactMatch", "orphanet:558"), ("testcs:T202", "skos:exactMatch", "orphanet:805")}
     assert all(r["subject_label"].startswith(("Marfan", "Tuberous")) for r in body)
+    # served: the FHIR server's TerminologyCapabilities lists it with its release
+    from raremap.server import fhir
+
+    listed = fhir.terminology_capabilities("2026-12-03", rm.code_systems(), {"TESTCS": "testcs:2026"})["codeSystem"]
+    assert {"code": "testcs:2026", "isDefault": True} in next(e for e in listed if e["uri"].endswith("/testcs"))["version"]
 
 
 def test_the_registration_is_gone_after_the_fixture(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 from .. import __version__
 from .. import codes
-from ..codes import System
 from . import systems
 
 FHIR_VERSION = "4.0.1"
@@ -120,13 +119,13 @@ def terminology_capabilities(date: str, code_systems: dict[str, dict[str, int]],
     """TerminologyCapabilities: every loaded code system with the releases (versions) that answer
     for it (``newest[system]`` is the default), and the operations' capabilities."""
     entries = []
-    for system in System:
-        releases = code_systems.get(system.value)
+    for row in codes.code_systems():  # a system registered at run time too
+        releases = code_systems.get(row.prefix)
         if not releases:
             continue
         entries.append({
-            "uri": systems.uri_of(system),
-            "version": [{"code": rid, "isDefault": rid == newest.get(system.value)} for rid in sorted(releases) if rid],
+            "uri": systems.uri_of_prefix(row.prefix) or f"{CANONICAL}/CodeSystem/{row.prefix.lower()}",
+            "version": [{"code": rid, "isDefault": rid == newest.get(row.prefix)} for rid in sorted(releases) if rid],
             "subsumption": True,
         })
     return {
