@@ -4,7 +4,8 @@
 
 Prints first the cold-process figures: fresh Python processes (median of --runs, at least 5)
 doing ``import raremap``; ``raremap.load(releases=...)`` of the cached snapshot; the first
-``rm.lookup()``; and the one-shot command ``raremap lookup "..."`` (grouped by disease, and
+``rm.lookup()``; the first ``rm.lookup_diseases()`` (grouped by disease, in a process of its own:
+nothing before it but the load); and the one-shot command ``raremap lookup "..."`` (grouped by disease, and
 ``--flat``: one line per code, when the tree has it) — for the bundled sample and
 for ../shared/data. ``--baseline-src`` runs the same processes with another source tree first on
 ``sys.path`` (e.g. main before a change), paired in the same run. The import share comes from
@@ -88,6 +89,15 @@ rm.lookup("marfans syndrom")
 t3 = time.perf_counter()
 print(t1 - t0, t2 - t1, t3 - t2, t3 - t0)
 """
+# the first grouped lookup of a fresh process (what the CLI's default lookup answers with)
+_COLD_GROUPED = """
+import time
+import raremap
+rm = raremap.load(releases={releases!r})
+t0 = time.perf_counter()
+rm.lookup_diseases("marfans syndrom")
+print(time.perf_counter() - t0)
+"""
 _CLI = "import sys; from raremap.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
@@ -108,6 +118,10 @@ def cold(label: str, releases: Path | None, runs: int, src: Path | None) -> None
         out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
         figures.append([float(x) for x in out.stdout.split()])
     imp, load, first, total = (statistics.median(col) for col in zip(*figures))
+    grouped_code = _COLD_GROUPED.format(releases=str(releases) if releases else None)
+    grouped = statistics.median(
+        float(subprocess.run([sys.executable, "-c", grouped_code], env=env, check=True, capture_output=True,
+                             text=True).stdout) for _ in range(runs))
     argv = [sys.executable, "-c", _CLI, "lookup", "marfans syndrom"] + (["--releases", str(releases)] if releases else [])
     cli = _timed(argv, env, runs)
     flat = _timed(argv + ["--flat"], env, runs) if "--flat" in subprocess.run(
@@ -130,7 +144,7 @@ def cold(label: str, releases: Path | None, runs: int, src: Path | None) -> None
     shares = f"all imports {total_import * 1000:.0f} ms, of which " + ", ".join(
         f"{k} {v * 1000:.0f} ms" for k, v in share.items() if v) + " (pyarrow includes numpy)"
     print(f"  {label:46s} import {imp * 1000:6.0f} ms  load {load * 1000:6.0f} ms  first lookup {first * 1000:5.0f} ms"
-          f"  total {total * 1000:6.0f} ms | CLI one-shot lookup {statistics.median(cli) * 1000:6.0f} ms"
+          f"  total {total * 1000:6.0f} ms | first grouped lookup {grouped * 1000:5.0f} ms | CLI one-shot lookup {statistics.median(cli) * 1000:6.0f} ms"
           f" (--flat {statistics.median(flat) * 1000 if flat else float('nan'):4.0f} ms)"
           f"  (median of {runs}; -X importtime: {shares})", flush=True)
 

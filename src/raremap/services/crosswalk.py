@@ -149,7 +149,7 @@ class Crosswalker:
         self._se_children: dict[str, list[str]] | None = None
         self._notes: dict[str, str] = {}
         self._keys: dict[str, frozenset[str]] = {}
-        self._mapped: dict[str, set[str]] | None = None
+        self._mapped: dict[str, frozenset[str]] = {}
         self._who_children: dict[str, list[str]] | None = None
         self._answers = lru_cache(maxsize=cache_size)(self._compute)
 
@@ -427,11 +427,11 @@ class Crosswalker:
         """Direct answers of the nearest mapped ancestor, per system, as ``basis="hierarchy"``."""
         remaining = set(systems)
         answers: list[Mapping] = []
-        mapped = self._orpha_mapped()
         for level in self._ancestor_levels(source, include_inactive):
             hit: set[str] = set()
             for ancestor in level:
-                if not any(ancestor in mapped.get(s, ()) for s in remaining):
+                mapped = self._mapped_systems(ancestor)
+                if not any(s in mapped for s in remaining):
                     continue  # nothing to inherit from this one: skip the search
                 direct = self._answers(ancestor, None, 1, include_inactive, conditional, False, False)
                 for m in direct:
@@ -444,19 +444,20 @@ class Crosswalker:
                 break
         return answers
 
-    def _orpha_mapped(self) -> dict[str, set[str]]:
-        """ORPHA codes with a statement into (or from) each system; an ICD-10 statement counts for
-        every ICD-10 edition (they are reached by bridges)."""
-        if self._mapped is None:
-            mapped: dict[str, set[str]] = {}
-            for a, b in zip(self._source, self._target):
-                for orpha, other in ((a, b), (b, a)):
-                    if orpha.startswith("ORPHA:"):
-                        system = system_of(other)
-                        for s in ((_WHO, _SE, _GM) if system in _FAMILY else (system,)):
-                            mapped.setdefault(s, set()).add(orpha)
-            self._mapped = mapped
-        return self._mapped
+    def _mapped_systems(self, code: str) -> frozenset[str]:
+        """The systems an ORPHA code has a statement into (or from); an ICD-10 statement counts for
+        every ICD-10 edition (they are reached by bridges). Empty for any other code."""
+        found = self._mapped.get(code)
+        if found is None:
+            systems: set[str] = set()
+            if code.startswith("ORPHA:"):
+                others = [self._target[j] for j in self._by_source.get(code, ())]
+                others += [self._source[j] for j in self._by_target.get(code, ())]
+                for other in others:
+                    system = system_of(other)
+                    systems.update((_WHO, _SE, _GM) if system in _FAMILY else (system,))
+            found = self._mapped[code] = frozenset(systems)
+        return found
 
     def _ancestor_levels(self, code: str, include_inactive: bool):
         """Ancestors of an ORPHA code, nearest first: the Orphanet preferential-parent chain,
@@ -635,10 +636,9 @@ class Crosswalker:
         keys = self._keys.get(edition)
         if keys is None:
             prefix = edition + ":"
-            found = {c for c in self._index if c.startswith(prefix)}
+            found = set(self.terms.concept_codes_starting(prefix))
             if edition != _SE:
-                found.update(c for c in self._by_source if c.startswith(prefix))
-                found.update(c for c in self._by_target if c.startswith(prefix))
+                found |= self.terms.mapped_codes_starting(prefix)
             keys = self._keys[edition] = frozenset(c[len(prefix):].replace(".", "") for c in found)
         return keys
 
@@ -647,11 +647,17 @@ class Crosswalker:
         4-character code, 4-character codes under a category)."""
         if self._se_children is None:
             children: dict[str, list[str]] = {}
-            for c, s in zip(self.terms.concept_codes(), self.terms.concept_systems()):
-                if s == _SE:
-                    key = c[len(_SE) + 1:].replace(".", "")
-                    if 4 <= len(key) <= 5 and "-" not in key:
-                        children.setdefault(f"{_SE}:{icd10_display(key[:-1])}", []).append(c)
+            parents: dict[str, str] = {}  # undotted key of the code above → its code
+            all_codes = self.terms.concept_codes()
+            for i in self.terms.concept_rows_of_system(_SE):
+                c = all_codes[i]
+                key = c[len(_SE) + 1:].replace(".", "")
+                if 4 <= len(key) <= 5 and "-" not in key:
+                    up = key[:-1]
+                    parent = parents.get(up)
+                    if parent is None:
+                        parent = parents[up] = f"{_SE}:{icd10_display(up)}"
+                    children.setdefault(parent, []).append(c)
             self._se_children = {k: sorted(v) for k, v in children.items()}
         return list(self._se_children.get(code, ()))
 

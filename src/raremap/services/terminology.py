@@ -11,6 +11,8 @@ plain Python lists, read once and shared; treat them as read-only.
 
 from __future__ import annotations
 
+import itertools
+
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Mapping as ReadOnlyMap
 from functools import cached_property
@@ -22,6 +24,7 @@ import pyarrow as pa
 from .. import codes
 from ..errors import InvalidCodeError, RaremapError, SnapshotError, UnknownCodeError, UsageError
 from ..model import Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, Status, Term, TermKind
+from ..snapshot.columns import dictionary_view, single_array
 from ..snapshot.store import Snapshot
 
 if TYPE_CHECKING:
@@ -34,21 +37,52 @@ __all__ = ["SystemArg", "Terminology", "check_limit", "check_text", "code_text"]
 SystemArg = codes.System | str | Iterable[codes.System | str] | None
 
 
+# Rows of a column read straight from Arrow before the whole column is converted: the first
+# answers of a fresh process (a grouped lookup builds a few dozen concepts) convert nothing.
+_DIRECT_READS = 512
+
+
 class _Columns(dict[str, list[Any]]):
-    """Python lists of an Arrow table's columns, converted on first use (hits are plain dict hits)."""
+    """Python lists of an Arrow table's columns, converted on first use (hits are plain dict hits).
+
+    :meth:`cell` and :meth:`cells` read single rows without converting the column, until the
+    column has been read that way often enough to be worth converting."""
 
     def __init__(self, table: pa.Table) -> None:
         super().__init__()
         self._table = table
+        self._reads: dict[str, int] = {}
 
     def __missing__(self, name: str) -> list[Any]:
         try:
             col = self[name] = _pylist(self._table.column(name))
         except (UnicodeDecodeError, SystemError, IndexError, KeyError, pa.ArrowException) as err:
-            # a table file damaged in a way its size and schema do not show (a flipped byte)
-            raise SnapshotError(f"snapshot column {name!r} cannot be read ({type(err).__name__}: {err}): the "
-                                "snapshot is damaged; check it with raremap verify and rebuild it") from None
+            raise _damaged(name, err) from None
         return col
+
+    def cell(self, name: str, i: int) -> Any:
+        """Value ``i`` of column ``name`` (the converted list's, or read from Arrow)."""
+        col = self.get(name)
+        if col is not None:
+            return col[i]
+        return self.cells(name, i, i + 1)[0]
+
+    def cells(self, name: str, start: int, stop: int) -> list[Any]:
+        """Values ``start:stop`` of column ``name`` (the converted list's, or read from Arrow)."""
+        if start >= stop:
+            return []
+        if not 0 <= start < stop <= self._table.num_rows:
+            raise IndexError(f"rows {start}:{stop} of a table of {self._table.num_rows}")
+        col = self.get(name)
+        if col is not None:
+            return col[start:stop]
+        reads = self._reads[name] = self._reads.get(name, 0) + 1
+        if reads > _DIRECT_READS:
+            return self[name][start:stop]
+        try:
+            return self._table.column(name).slice(start, stop - start).to_pylist()
+        except (UnicodeDecodeError, SystemError, IndexError, KeyError, pa.ArrowException) as err:
+            raise _damaged(name, err) from None
 
     @property
     def rows(self) -> int:
@@ -149,25 +183,35 @@ class Terminology:
     def _build(self, i: int) -> Concept:
         c = self._concepts
 
-        def span(name: str) -> range:
-            return range(c[f"{name}_start"][i], c[f"{name}_stop"][i])
+        def span(name: str) -> tuple[int, int]:
+            return c.cell(f"{name}_start", i), c.cell(f"{name}_stop", i)
 
         labels, terms, attrs, repl = self._labels, self._terms, self._attributes, self._replacements
-        term_rows = span("terms")
+        start, stop = span("labels")
+        label_map = dict(zip(labels.cells("lang", start, stop), labels.cells("text", start, stop)))
+        start, stop = span("terms")
+        synonyms = tuple(Term(text, lang, TermKind(kind)) for text, lang, kind in zip(
+            terms.cells("text", start, stop), terms.cells("lang", start, stop), terms.cells("kind", start, stop)))
+        start, stop = span("replacements")
+        replaced_by = tuple(Replacement(target, relation) for target, relation in zip(
+            repl.cells("target", start, stop), repl.cells("relation", start, stop)))
+        start, stop = span("parents")
+        parents = tuple(dict.fromkeys(self._edges.cells("parent", start, stop)))
+        start, stop = span("attributes")
+        attributes = dict(zip(attrs.cells("key", start, stop), attrs.cells("value", start, stop)))
         return Concept(
-            code=c["code"][i],
-            system=c["system"][i],
-            label=c["label"][i],
-            labels={labels["lang"][j]: labels["text"][j] for j in span("labels")},
-            synonyms=tuple(Term(terms["text"][j], terms["lang"][j], TermKind(terms["kind"][j])) for j in term_rows)
-            if term_rows else (),
-            status=Status(c["status"][i]),
-            replaced_by=tuple(Replacement(repl["target"][j], repl["relation"][j]) for j in span("replacements")),
-            parents=tuple(dict.fromkeys(self._edges["parent"][j] for j in span("parents"))),
-            kind=c["kind"][i] or "",
-            definition=c["definition"][i],
-            attributes={attrs["key"][j]: attrs["value"][j] for j in span("attributes")},
-            release=c["release"][i] or "",
+            code=c.cell("code", i),
+            system=c.cell("system", i),
+            label=c.cell("label", i),
+            labels=label_map,
+            synonyms=synonyms,
+            status=Status(c.cell("status", i)),
+            replaced_by=replaced_by,
+            parents=parents,
+            kind=c.cell("kind", i) or "",
+            definition=c.cell("definition", i),
+            attributes=attributes,
+            release=c.cell("release", i) or "",
         )
 
     # --- name lookup (search index) ------------------------------------------------------
@@ -226,11 +270,12 @@ class Terminology:
     def parents(self, code: str, hierarchy: str | None = None) -> list[str]:
         """Direct parents of ``code`` (in all hierarchies, or in one: ``"orphanet:156"``, ``"icd10se"``…)."""
         i = self._index[self.resolve(code)]
-        start, stop = self._concepts["parents_start"][i], self._concepts["parents_stop"][i]
-        parents, hierarchies = self._edges["parent"], self._edges["hierarchy"]
-        return list(dict.fromkeys(
-            parents[j] for j in range(start, stop) if hierarchy is None or hierarchies[j] == hierarchy
-        ))
+        start, stop = self._concepts.cell("parents_start", i), self._concepts.cell("parents_stop", i)
+        parents = self._edges.cells("parent", start, stop)
+        if hierarchy is None:
+            return list(dict.fromkeys(parents))
+        hierarchies = self._edges.cells("hierarchy", start, stop)
+        return list(dict.fromkeys(p for p, h in zip(parents, hierarchies) if h == hierarchy))
 
     def children(self, code: str) -> list[str]:
         """Direct children of ``code``."""
@@ -290,10 +335,7 @@ class Terminology:
 
     @cached_property
     def _by_target(self) -> dict[str, list[int]]:
-        found: dict[str, list[int]] = {}
-        for j, target in enumerate(self._mappings["target"]):
-            found.setdefault(target, []).append(j)
-        return found
+        return _rows_by_value(self._mappings["target"])
 
     # --- bulk access for the services: table rows and columns --------------------------
 
@@ -317,6 +359,30 @@ class Terminology:
     def concept_systems(self) -> Sequence[str]:
         """The code system of every loaded concept, in row order (read-only)."""
         return self._concepts["system"]
+
+    def concept_codes_starting(self, prefix: str) -> list[str]:
+        """The canonical codes of the loaded concepts that start with ``prefix``, in row order."""
+        codes_ = self._concepts["code"]
+        return [codes_[i] for i in _rows_starting(self.snapshot.table("concepts").column("code"), prefix, codes_)]
+
+    def mapped_codes_starting(self, prefix: str) -> set[str]:
+        """The codes stated as a mapping's source or target that start with ``prefix``."""
+        found: set[str] = set()
+        table = self.snapshot.table("mappings")
+        for name in ("source", "target"):
+            values = self._mappings[name]
+            found.update(values[j] for j in _rows_starting(table.column(name), prefix, values))
+        return found
+
+    def concept_rows_of_system(self, system: str) -> list[int]:
+        """The rows of the concepts table whose ``system`` is ``system``, in row order."""
+        column = single_array(self.snapshot.table("concepts").column("system"))
+        if pa.types.is_dictionary(column.type) and not column.null_count:
+            indices, values = dictionary_view(column)
+            if system not in values:
+                return []
+            return np.flatnonzero(indices == values.index(system)).tolist()
+        return [i for i, s in enumerate(self._concepts["system"]) if s == system]
 
     def label_of(self, code: str) -> str | None:
         """The preferred label of the canonical ``code``; None when it is no loaded concept."""
@@ -359,16 +425,16 @@ class Terminology:
     def mapping(self, j: int) -> Mapping:
         """The stated mapping in row ``j`` of the mappings table (see :meth:`mapping_column`)."""
         m = self._mappings
-        icd = m["icd_relation"][j]
+        icd = m.cell("icd_relation", j)
         return Mapping(
-            source=m["source"][j],
-            target=m["target"][j],
-            relation=Relation(m["relation"][j]),
+            source=m.cell("source", j),
+            target=m.cell("target", j),
+            relation=Relation(m.cell("relation", j)),
             icd_relation=IcdRelation(icd) if icd else None,
-            validated=m["validated"][j],
-            provenance=Provenance(m["release"][j] or "", m["file"][j] or "", m["position"][j] or ""),
-            published=m["published"][j] or "",
-            qualifier=m["qualifier"][j] or "",
+            validated=m.cell("validated", j),
+            provenance=Provenance(m.cell("release", j) or "", m.cell("file", j) or "", m.cell("position", j) or ""),
+            published=m.cell("published", j) or "",
+            qualifier=m.cell("qualifier", j) or "",
         )
 
     # --- lexical evidence (derived at build time: raremap.indexes.lexical_bridges) --------
@@ -406,10 +472,7 @@ class Terminology:
 
     @cached_property
     def _lexical_by_target(self) -> dict[str, list[int]]:
-        found: dict[str, list[int]] = {}
-        for j, target in enumerate(self._lexical_rows["target"]):
-            found.setdefault(target, []).append(j)
-        return found
+        return _rows_by_value(self._lexical_rows["target"])
 
     def _lexical(self, j: int) -> Mapping:
         t = self._lexical_rows
@@ -431,6 +494,12 @@ class Terminology:
         return f"<{type(self).__name__} {len(self)} concepts from {names}>"
 
 
+def _damaged(name: str, err: Exception) -> SnapshotError:
+    # a table file damaged in a way its size and schema do not show (a flipped byte)
+    return SnapshotError(f"snapshot column {name!r} cannot be read ({type(err).__name__}: {err}): the "
+                         "snapshot is damaged; check it with raremap verify and rebuild it")
+
+
 def _pylist(column: pa.ChunkedArray) -> list[Any]:
     """``column.to_pylist()``, but dictionary-encoded columns are decoded through their
     dictionary (an order of magnitude faster than Arrow's per-value conversion)."""
@@ -448,6 +517,30 @@ def _pylist(column: pa.ChunkedArray) -> list[Any]:
         codes = np.frombuffer(indices.buffers()[1], width, count=len(indices) + indices.offset)[indices.offset:]
         out.extend(map(values.__getitem__, codes.tolist()))
     return out
+
+
+def _rows_starting(column: pa.ChunkedArray, prefix: str, values: Sequence[Any]) -> list[int]:
+    """The rows of a string column whose value starts with ``prefix`` (``values``: the column as a
+    list), found by comparing the UTF-8 bytes in numpy."""
+    arr = single_array(column)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
+        return [i for i, v in enumerate(values) if v is not None and v.startswith(prefix)]
+    head = prefix.encode()
+    _, offsets, data = arr.buffers()
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    off = np.frombuffer(offsets, width, len(arr) + 1, arr.offset * np.dtype(width).itemsize).astype(np.int64)
+    raw = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    starts = off[:-1]
+    mask = (off[1:] - starts) >= len(head)
+    if len(raw):
+        for k, byte in enumerate(head):
+            mask &= raw[np.minimum(starts + k, len(raw) - 1)] == byte
+    else:
+        mask &= len(head) == 0
+    rows = np.flatnonzero(mask).tolist()
+    if arr.null_count:  # a null's bytes say nothing
+        return [i for i in rows if values[i] is not None and values[i].startswith(prefix)]
+    return rows  # UTF-8: a str starts with prefix exactly when its bytes start with prefix's
 
 
 def _systems(system: SystemArg) -> set[str] | None:
@@ -468,11 +561,27 @@ def _langs(lang: str | Iterable[str] | None) -> set[str] | None:
 def _runs(values: list[str]) -> dict[str, range]:
     """Start/stop of each run of equal values in a sorted list."""
     found: dict[str, range] = {}
+    if not values:
+        return found
+    ends = [j for j, (a, b) in enumerate(zip(values, itertools.islice(values, 1, None)), 1) if a != b]
+    ends.append(len(values))
     start = 0
-    for j in range(1, len(values) + 1):
-        if j == len(values) or values[j] != values[start]:
-            found[values[start]] = range(start, j)
-            start = j
+    for stop in ends:
+        found[values[start]] = range(start, stop)
+        start = stop
+    return found
+
+
+def _rows_by_value(values: list[str]) -> dict[str, list[int]]:
+    """Each value → the rows holding it, in row order (values in order of first appearance)."""
+    found: dict[str, list[int]] = {}
+    get = found.get
+    for j, value in enumerate(values):
+        rows = get(value)
+        if rows is None:
+            found[value] = [j]
+        else:
+            rows.append(j)
     return found
 
 
