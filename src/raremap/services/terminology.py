@@ -12,7 +12,6 @@ plain Python lists, read once and shared; treat them as read-only.
 from __future__ import annotations
 
 import itertools
-
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Mapping as ReadOnlyMap
 from functools import cached_property
