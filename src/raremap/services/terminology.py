@@ -23,7 +23,7 @@ import pyarrow as pa
 from .. import codes
 from ..errors import InvalidCodeError, RaremapError, SnapshotError, UnknownCodeError, UsageError
 from ..model import Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, Status, Term, TermKind
-from ..snapshot.columns import dictionary_view, single_array
+from ..snapshot.columns import StringColumn, dictionary_view, numpy_view, single_array
 from ..snapshot.store import Snapshot
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class _Columns(dict[str, list[Any]]):
     def __missing__(self, name: str) -> list[Any]:
         try:
             col = self[name] = _pylist(self._table.column(name))
-        except (UnicodeDecodeError, SystemError, IndexError, KeyError, pa.ArrowException) as err:
+        except (UnicodeDecodeError, SystemError, IndexError, KeyError, ValueError, pa.ArrowException) as err:
             raise _damaged(name, err) from None
         return col
 
@@ -80,7 +80,7 @@ class _Columns(dict[str, list[Any]]):
             return self[name][start:stop]
         try:
             return self._table.column(name).slice(start, stop - start).to_pylist()
-        except (UnicodeDecodeError, SystemError, IndexError, KeyError, pa.ArrowException) as err:
+        except (UnicodeDecodeError, SystemError, IndexError, KeyError, ValueError, pa.ArrowException) as err:
             raise _damaged(name, err) from None
 
     @property
@@ -361,17 +361,22 @@ class Terminology:
 
     def concept_codes_starting(self, prefix: str) -> list[str]:
         """The canonical codes of the loaded concepts that start with ``prefix``, in row order."""
-        codes_ = self._concepts["code"]
-        return [codes_[i] for i in _rows_starting(self.snapshot.table("concepts").column("code"), prefix, codes_)]
+        return self._concepts["code"][slice(*self._code_column.prefix_range(prefix.encode()))]
 
     def mapped_codes_starting(self, prefix: str) -> set[str]:
         """The codes stated as a mapping's source or target that start with ``prefix``."""
-        found: set[str] = set()
-        table = self.snapshot.table("mappings")
-        for name in ("source", "target"):
-            values = self._mappings[name]
-            found.update(values[j] for j in _rows_starting(table.column(name), prefix, values))
+        start, stop = self._source_column.prefix_range(prefix.encode())  # mappings are sorted by source
+        found = set(self._mappings["source"][start:stop])
+        found.update(t for t in self._mappings["target"] if t.startswith(prefix))
         return found
+
+    @cached_property
+    def _code_column(self) -> StringColumn:
+        return StringColumn(self.snapshot.table("concepts").column("code"))  # sorted: concepts are in code order
+
+    @cached_property
+    def _source_column(self) -> StringColumn:
+        return StringColumn(self.snapshot.table("mappings").column("source"))
 
     def concept_rows_of_system(self, system: str) -> list[int]:
         """The rows of the concepts table whose ``system`` is ``system``, in row order."""
@@ -510,36 +515,8 @@ def _pylist(column: pa.ChunkedArray) -> list[Any]:
             out.extend(chunk.to_pylist())
             continue
         values = chunk.dictionary.to_pylist()
-        # read the index buffer directly: Array.to_numpy() would import pandas when it is installed
-        indices = chunk.indices
-        width = np.dtype(f"<i{indices.type.bit_width // 8}")
-        codes = np.frombuffer(indices.buffers()[1], width, count=len(indices) + indices.offset)[indices.offset:]
-        out.extend(map(values.__getitem__, codes.tolist()))
+        out.extend(map(values.__getitem__, numpy_view(chunk.indices).tolist()))
     return out
-
-
-def _rows_starting(column: pa.ChunkedArray, prefix: str, values: Sequence[Any]) -> list[int]:
-    """The rows of a string column whose value starts with ``prefix`` (``values``: the column as a
-    list), found by comparing the UTF-8 bytes in numpy."""
-    arr = single_array(column)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(arr) == 0:
-        return [i for i, v in enumerate(values) if v is not None and v.startswith(prefix)]
-    head = prefix.encode()
-    _, offsets, data = arr.buffers()
-    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    off = np.frombuffer(offsets, width, len(arr) + 1, arr.offset * np.dtype(width).itemsize).astype(np.int64)
-    raw = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
-    starts = off[:-1]
-    mask = (off[1:] - starts) >= len(head)
-    if len(raw):
-        for k, byte in enumerate(head):
-            mask &= raw[np.minimum(starts + k, len(raw) - 1)] == byte
-    else:
-        mask &= len(head) == 0
-    rows = np.flatnonzero(mask).tolist()
-    if arr.null_count:  # a null's bytes say nothing
-        return [i for i in rows if values[i] is not None and values[i].startswith(prefix)]
-    return rows  # UTF-8: a str starts with prefix exactly when its bytes start with prefix's
 
 
 def _systems(system: SystemArg) -> set[str] | None:

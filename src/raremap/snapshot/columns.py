@@ -101,7 +101,7 @@ def numpy_view(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A numpy view of a null-free numeric or boolean Arrow column (booleans are unpacked)."""
     arr = single_array(column)
     if arr.null_count:
-        raise ValueError(f"unexpected nulls in a {arr.type} search column")
+        raise ValueError(f"unexpected nulls in a {arr.type} column")
     data = arr.buffers()[1]
     if pa.types.is_boolean(arr.type):
         bits = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
