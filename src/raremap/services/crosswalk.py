@@ -50,6 +50,7 @@ from .. import codes
 from ..codes import ICD10_FAMILY, icd10_display, system_of
 from ..errors import InvalidCodeError, UnknownCodeError
 from ..model import Mapping, Relation
+from .reachability import Reachability, system_group
 
 if TYPE_CHECKING:
     from .terminology import Terminology
@@ -112,8 +113,7 @@ class _Limits(NamedTuple):
     no_statements: bool  # a question inside the source's own system group: bridges and replacements only
 
 
-def _group(system: str) -> str:
-    return "ICD10" if system in _FAMILY else system
+_group = system_group
 
 
 def is_conditional(qualifier: str) -> bool:
@@ -130,7 +130,8 @@ def is_conditional(qualifier: str) -> bool:
 class Crosswalker:
     """Direct and transitive mappings over one loaded :class:`Terminology`."""
 
-    def __init__(self, terms: Terminology, cache_size: int = 16384) -> None:
+    def __init__(self, terms: Terminology, cache_size: int = 16384, prune: bool = True) -> None:
+        """``prune=False`` searches every code (the reference for :meth:`reaches_nothing`)."""
         self.terms = terms
         column = terms.mapping_column
         self._source, self._target = column("source"), column("target")
@@ -152,6 +153,7 @@ class Crosswalker:
         self._mapped: dict[str, frozenset[str]] = {}
         self._who_children: dict[str, list[str]] | None = None
         self._answers = lru_cache(maxsize=cache_size)(self._compute)
+        self._reach = Reachability(terms, is_conditional) if prune else None
 
     # --- public ---------------------------------------------------------------------------
 
@@ -324,6 +326,8 @@ class Crosswalker:
                 conditional: bool) -> list[_Found]:
         """Every path out of ``source`` within the limits, cheapest first (see module docstring)."""
         found: list[_Found] = []
+        if want is not None and self.reaches_nothing(source, want, max_statements, conditional):
+            return found
         source_group = _group(system_of(source))
         # statements never lead back into the source's own system group (ICD-10 editions are
         # one group): a same-group question is answered by bridges and replacements alone
@@ -359,6 +363,20 @@ class Crosswalker:
                                            (statements, hops, node, relation, steps, groups))
         return found
 
+    def reaches_nothing(self, source: str, want: str, max_statements: int = 3, conditional: bool = False) -> bool:
+        """True when no path of at most ``max_statements`` statements out of the active code
+        ``source`` can reach system ``want``, proved without a search by reverse reachability over
+        every mapping (:mod:`raremap.services.reachability`); False when an answer may exist."""
+        if self._reach is None:
+            return False
+        source_group = _group(system_of(source))
+        if _group(want) == source_group:
+            return False  # answered by edition bridges and replacements, not statements
+        starts = [source, *(hop.target for hop in self._edition_hops(source))]
+        if not all(self.is_active(code) for code in starts):
+            return False  # an inactive code is followed to its replacements
+        return self._reach.unreachable(want, source_group, max_statements, conditional, starts)
+
     def _extend(self, heap: list[tuple], ties: Iterator[int], found: list[_Found], limits: _Limits,
                 best_wanted: int | None, active: bool, entry: tuple) -> int | None:
         """Push the paths one step longer than ``entry`` (a popped heap entry at an ``active`` code
@@ -372,8 +390,10 @@ class Crosswalker:
         weak = hops > 0 and relation in _NOT_EXTENDED
         in_wanted = want is not None and system == want and hops
         composed = _COMPOSE[relation]
-        if active and (in_wanted or no_statements or weak or statements >= max_statements):
-            # no statement may follow and an active code has no replacement: bridges only
+        if active and (in_wanted or no_statements or weak or statements >= max_statements
+                       or (best_wanted is not None and statements >= best_wanted)):
+            # no statement may follow (or none could reach an answer as direct as one found) and
+            # an active code has no replacement: bridges only
             out = () if in_wanted else self._edition_hops(node)
         else:
             out = self._adjacent(node)
@@ -586,7 +606,7 @@ class Crosswalker:
                     "ICD10" if system in _FAMILY else system, fanout[system])
                 for (target, relation, basis, j), system in zip(statements, systems)]
         if system_of(code) in _FAMILY:
-            hops += self._bridges(code)
+            hops += self._edition_hops(code)
         if not self.is_active(code):
             concept = self.terms.concept(code)
             for r in concept.replaced_by:
