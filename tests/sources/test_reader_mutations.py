@@ -72,6 +72,9 @@ def test_mutation_is_refused_or_counted(reader: str, data: st.DataObject, specim
 # Grouping cells shifted left and the row was taken with its primary_tabulation attribute lost
 @example(seed=35)
 @example(seed=139)  # its line 2 without BrowserLink: isLeaf read from Primary tabulation
+# who-icd10-icd11-maps, a 10To11MapToOneCategory row without its icd10Title: the ICD-10 chapter
+# was titled "category" (the 11ClassKind cell)
+@example(seed=364)
 def test_missing_column_is_refused_or_counted(reader: str, seed: int, specimens, tmp_path: Path) -> None:
     """A cell deleted from a row of every damageable file: a typed error or a counted skip, never
     a row read with its later cells shifted into the wrong columns."""

@@ -446,6 +446,42 @@ def test_mapping_broken_header_raises(tmp_path: Path, header: str) -> None:
     assert err.value.position == "line 1"
 
 
+def _map_keys(records: list) -> set[tuple]:
+    """Concepts, and mappings with each qualifier item (a skipped foundation row only drops items)."""
+    keys: set[tuple] = set()
+    for r in records:
+        if isinstance(r, Concept):
+            keys.add((r.code, r.label, r.kind))
+        elif isinstance(r, Mapping):
+            keys.add((r.source, r.target, r.published))
+            keys.update((r.source, r.target, item) for item in r.qualifier.split("; "))
+    return keys
+
+
+_MAP_WIDTH = {"10To11MapToOneCategory": 12, "10To11MapToMultipleCategories": 12, "11To10MapToOneCategory": 7,
+              "foundation_10To11MapToOneCategory": 9}  # cells of every data row of the 2024-01 tables
+
+
+@pytest.mark.parametrize("table, column", [(t, c) for t, width in sorted(_MAP_WIDTH.items()) for c in range(width)])
+def test_mapping_row_missing_a_cell_is_a_counted_skip(tmp_path: Path, table: str, column: int) -> None:
+    # Cells are placed by position: without one cell every later one shifts (a lost icd10Title
+    # once gave ICD-10 A00-A19 the title "category", read from 11ClassKind, silently).
+    for path in _mapping_files():
+        shutil.copy(path, tmp_path / path.name)
+    target = tmp_path / f"{table}.txt"
+    lines = target.read_bytes().decode("utf-8").split("\r\n")
+    marfan = next(i for i, line in enumerate(lines) if "\tQ87.4\t" in line)
+    assert len(lines[marfan].split("\t")) == _MAP_WIDTH[table]
+    cells = lines[marfan].split("\t")
+    del cells[column]
+    lines[marfan] = "\t".join(cells)
+    target.write_bytes("\r\n".join(lines).encode("utf-8"))
+    records, report = run(mapping_tables.READER, sorted(tmp_path.iterdir()), tmp_path)
+    full, _ = run(mapping_tables.READER, _mapping_files(), FIXTURES)
+    assert report.skipped[(target.name, "row has fewer cells than the header names")] == 1
+    assert _map_keys(records) <= _map_keys(full)  # nothing read from the shifted cells
+
+
 _MAP_ALPHABET = st.sampled_from(list("\t\tABQXVI019.-& /") + ["category", "block", "chapter", "No Mapping", "LD28.01", "Q87.4"])
 
 
