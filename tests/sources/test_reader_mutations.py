@@ -9,7 +9,7 @@ import random
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import reader_mutations as rm_mut
@@ -63,6 +63,36 @@ def test_mutation_is_refused_or_counted(reader: str, data: st.DataObject, specim
     assert base[0] == "ok", base
     outcome, detail = rm_mut.classify(specimen, rel, mutation, random.Random(seed), work, base[1:], 0, run=_inline)
     assert outcome in ("typed error", "counted skip", "intact"), f"{mutation.name} of {rel}: {outcome}: {detail}"
+
+
+@pytest.mark.parametrize("reader", READERS)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1))
+# icd11-simple-tabulation, the specimen's line 72 without its Primary tabulation cell: the
+# Grouping cells shifted left and the row was taken with its primary_tabulation attribute lost
+@example(seed=35)
+@example(seed=139)  # its line 2 without BrowserLink: isLeaf read from Primary tabulation
+# who-icd10-icd11-maps, a 10To11MapToOneCategory row without its icd10Title: the ICD-10 chapter
+# was titled "category" (the 11ClassKind cell)
+@example(seed=364)
+def test_missing_column_is_refused_or_counted(reader: str, seed: int, specimens, tmp_path: Path) -> None:
+    """A cell deleted from a row of every damageable file: a typed error or a counted skip, never
+    a row read with its later cells shifted into the wrong columns."""
+    specimen = specimens.get(reader)
+    if specimen is None:
+        pytest.skip(f"no specimen for {reader} in the shared data")
+    if specimen.xml or (reader, "missing column") in UNDETECTABLE:
+        pytest.skip(f"{reader}: no missing-column mutation it can see")
+    work = tmp_path / f"m{seed}"
+    base_root = work / "baseline"
+    rm_mut._clean(base_root)
+    rm_mut._write(base_root, specimen.files)
+    base = _inline(base_root, 0)
+    assert base[0] == "ok", base
+    for rel in specimen.targets:
+        mutation = next(m for m in rm_mut.mutations_for(specimen, rel) if m.name == "missing column")
+        outcome, detail = rm_mut.classify(specimen, rel, mutation, random.Random(seed), work, base[1:], 0, run=_inline)
+        assert outcome in ("typed error", "counted skip", "intact"), f"{mutation.name} of {rel}: {outcome}: {detail}"
 
 
 def test_truncated_gzip_text_is_a_format_error_naming_the_file(tmp_path: Path, shared_data: Path) -> None:

@@ -180,13 +180,15 @@ def test_tabulation_bad_rows_are_skipped_with_their_subtree(tmp_path: Path) -> N
     cholera = next(i for i, r in enumerate(rows) if "\t1A00\t" in r)
     rows[cholera] = rows[cholera].replace("\tcategory\t", "\tkategori\t")
     vibrio = next(i for i, r in enumerate(rows) if "\t1A01\t" in r)
-    rows.insert(vibrio + 1, "\t".join(rows[vibrio].split("\t")[:4]))  # a truncated row: depth unknown
+    untitled = rows[vibrio].split("\t")
+    untitled[2], untitled[4] = "1A0Q", ""
+    rows.insert(vibrio + 1, "\t".join(untitled))  # a row without its Title: depth unknown
     path = tmp_path / TABULATION.name
     path.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode("utf-8-sig"))
     records, report = run(icd11_tabulation.SIMPLE_TABULATION_READER, [path], tmp_path)
     _, concepts, parents, _ = split(records)
     assert reasons(report) == {
-        "row has fewer cells than the header names": 1,
+        "empty Title": 1,
         "category code is not an ICD-11 stem or extension code": 1,
         "ClassKind is not chapter, block or category": 1,
         # LD28's descendants, and 1A03/1A03.0 after the row of unknown depth, cannot be placed
@@ -196,6 +198,53 @@ def test_tabulation_bad_rows_are_skipped_with_their_subtree(tmp_path: Path) -> N
     assert "ICD11:LD28.01" not in concepts and "ICD11:1A00" not in concepts and "ICD11:1A03" not in concepts
     assert chain("ICD11:1A01", parents)[1:] == ["ICD11:BlockL2-1A0", "ICD11:BlockL1-1A0", "ICD11:01"]
     assert_tree(concepts, parents)
+
+
+def _without_cell(row: str, column: int) -> str:
+    cells = row.split("\t")
+    del cells[column]
+    return "\t".join(cells)
+
+
+# every named column of the 2024-01 header (the last cell, Version:…, is no column)
+@pytest.mark.parametrize("column", range(17))
+def test_tabulation_row_missing_a_cell_raises_naming_file_and_line(tmp_path: Path, column: int) -> None:
+    # Text cells are placed by position: without one cell every later one shifts (a lost
+    # BrowserLink made isLeaf read the Primary tabulation cell, and the row was taken silently).
+    header, rows = _tabulation_text()
+    cholera = next(i for i, r in enumerate(rows) if "\t1A00\t" in r)
+    rows[cholera] = _without_cell(rows[cholera], column)
+    path = tmp_path / TABULATION.name
+    path.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode("utf-8-sig"))
+    with pytest.raises(ReleaseFormatError) as err:
+        run(icd11_tabulation.SIMPLE_TABULATION_READER, [path], tmp_path)
+    assert (err.value.file, err.value.position) == (TABULATION.name, f"line {cholera + 2}")
+    assert err.value.reason.startswith("16 cells where the header names 17: no cell for column 17 (Grouping5)")
+
+
+def test_tabulation_row_cut_after_its_chapter_raises(tmp_path: Path) -> None:
+    header, rows = _tabulation_text()
+    rows[3] = "\t".join(rows[3].split("\t")[:9])
+    path = tmp_path / TABULATION.name
+    path.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode("utf-8-sig"))
+    with pytest.raises(ReleaseFormatError, match=r"line 5: 9 cells where the header names 17: "
+                                                 r"no cell for columns 10-17 \(BrowserLink … Grouping5\)"):
+        run(icd11_tabulation.SIMPLE_TABULATION_READER, [path], tmp_path)
+
+
+def test_tabulation_without_version_cell_or_optional_columns_still_reads(tmp_path: Path) -> None:
+    # releases differ in their columns: the row width owed is the header's, whatever it names
+    header, rows = _tabulation_text()
+    keep = [0, 1, 2, 3, 4, 5, 8]  # no DepthInKind, IsResidual, BrowserLink, isLeaf, groupings, Version
+    def cut(line: str) -> str:
+        cells = line.split("\t")
+        return "\t".join(cells[i] for i in keep)
+    path = tmp_path / TABULATION.name
+    path.write_bytes(("\r\n".join([cut(header), *map(cut, rows)]) + "\r\n").encode("utf-8-sig"))
+    records, report = run(icd11_tabulation.SIMPLE_TABULATION_READER, [path], tmp_path)
+    full, _ = run(icd11_tabulation.SIMPLE_TABULATION_READER, [TABULATION], FIXTURES)
+    assert not report.skipped
+    assert {c.code for c in split(records)[1].values()} == {c.code for c in split(full)[1].values()}
 
 
 @pytest.mark.parametrize("content, where", [
@@ -395,6 +444,42 @@ def test_mapping_broken_header_raises(tmp_path: Path, header: str) -> None:
     with pytest.raises(ReleaseFormatError) as err:
         run(mapping_tables.READER, [path], tmp_path)
     assert err.value.position == "line 1"
+
+
+def _map_keys(records: list) -> set[tuple]:
+    """Concepts, and mappings with each qualifier item (a skipped foundation row only drops items)."""
+    keys: set[tuple] = set()
+    for r in records:
+        if isinstance(r, Concept):
+            keys.add((r.code, r.label, r.kind))
+        elif isinstance(r, Mapping):
+            keys.add((r.source, r.target, r.published))
+            keys.update((r.source, r.target, item) for item in r.qualifier.split("; "))
+    return keys
+
+
+_MAP_WIDTH = {"10To11MapToOneCategory": 12, "10To11MapToMultipleCategories": 12, "11To10MapToOneCategory": 7,
+              "foundation_10To11MapToOneCategory": 9}  # cells of every data row of the 2024-01 tables
+
+
+@pytest.mark.parametrize("table, column", [(t, c) for t, width in sorted(_MAP_WIDTH.items()) for c in range(width)])
+def test_mapping_row_missing_a_cell_is_a_counted_skip(tmp_path: Path, table: str, column: int) -> None:
+    # Cells are placed by position: without one cell every later one shifts (a lost icd10Title
+    # once gave ICD-10 A00-A19 the title "category", read from 11ClassKind, silently).
+    for path in _mapping_files():
+        shutil.copy(path, tmp_path / path.name)
+    target = tmp_path / f"{table}.txt"
+    lines = target.read_bytes().decode("utf-8").split("\r\n")
+    marfan = next(i for i, line in enumerate(lines) if "\tQ87.4\t" in line)
+    assert len(lines[marfan].split("\t")) == _MAP_WIDTH[table]
+    cells = lines[marfan].split("\t")
+    del cells[column]
+    lines[marfan] = "\t".join(cells)
+    target.write_bytes("\r\n".join(lines).encode("utf-8"))
+    records, report = run(mapping_tables.READER, sorted(tmp_path.iterdir()), tmp_path)
+    full, _ = run(mapping_tables.READER, _mapping_files(), FIXTURES)
+    assert report.skipped[(target.name, "row has fewer cells than the header names")] == 1
+    assert _map_keys(records) <= _map_keys(full)  # nothing read from the shifted cells
 
 
 _MAP_ALPHABET = st.sampled_from(list("\t\tABQXVI019.-& /") + ["category", "block", "chapter", "No Mapping", "LD28.01", "Q87.4"])

@@ -279,6 +279,14 @@ def _release(reader: str, title: str, path: Path, match: re.Match[str], version_
     return release, lang
 
 
+def _named_width(header: Sequence[object]) -> int:
+    """Number of header cells before the trailing ``Version:…`` cell (and any empty cells after it)."""
+    cells = [str(c or "").strip() for c in header]
+    while cells and (not cells[-1] or cells[-1].lower().startswith("version:")):
+        cells.pop()
+    return len(cells)
+
+
 def _is_blank(cells: Sequence[str]) -> bool:
     return not any(c.strip() for c in cells)
 
@@ -299,13 +307,19 @@ class SimpleTabulationReader:
         if match is None:
             raise ReleaseFormatError(display, "file", "not a SimpleTabulation-ICD-11-MMS-<lang>.txt file name")
         yield from _read_tabulation(self.name, "Simple Tabulation", path, match, _tsv_rows(path, display, ctx.report), "line",
-                                    files, ctx)
+                                    files, ctx, full_rows=True)
 
 
 def _read_tabulation(reader: str, title: str, path: Path, match: re.Match[str],
                      rows: Generator[tuple[int, list[str]], None, None], unit: str,
-                     files: tuple[Path, ...], ctx: ReadContext) -> Iterator[Record]:
-    """The records of one tabulation, txt or xlsx: header by name, Release, then the rows."""
+                     files: tuple[Path, ...], ctx: ReadContext, full_rows: bool = False) -> Iterator[Record]:
+    """The records of one tabulation, txt or xlsx: header by name, Release, then the rows.
+
+    ``full_rows`` (tab-separated text): a data row with fewer cells than the header names is a
+    ReleaseFormatError. Text cells are placed by position only, so a lost cell shifts every cell
+    after it into the wrong column; WHO writes every cell, empty ones too. (An xlsx cell carries
+    its column, and openpyxl leaves trailing empty cells out, so there a short row is no damage.)
+    """
     display = ctx.relative(path)
     try:
         header = next(rows, None)
@@ -321,9 +335,18 @@ def _read_tabulation(reader: str, title: str, path: Path, match: re.Match[str],
         table = _Tabulation(reader, display, release.id, lang, columns, ctx)
         if first is None:
             return
+        width = _named_width(header[1]) if full_rows else 0
         for number, cells in _chain(first, rows):
-            if not _is_blank(cells):
-                yield from table.row(cells, f"{unit} {number}")
+            if _is_blank(cells):
+                continue
+            if len(cells) < width:
+                names = [str(c).strip() for c in header[1][len(cells):width]]
+                lacking = f"column {width} ({names[0]})" if len(names) == 1 else \
+                    f"columns {len(cells) + 1}-{width} ({names[0]} … {names[-1]})"
+                raise ReleaseFormatError(display, f"{unit} {number}",
+                                         f"{len(cells)} cells where the header names {width}: no cell for {lacking}; "
+                                         "a cell is missing (the cells after it are shifted) or the row is cut short")
+            yield from table.row(cells, f"{unit} {number}")
     finally:
         rows.close()
 

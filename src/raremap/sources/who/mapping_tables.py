@@ -210,7 +210,10 @@ class _IcdMappingReadState:
         if table == FOUNDATION:
             self.foundation_file = display
         handler = self._eleven_to_ten if table == BACK else self._ten_to_eleven
-        need = max(header.columns[c] for c in _REQUIRED[table]) + 1
+        # cells are placed by position: a row short of a named column (or, in the foundation
+        # table, of its two unnamed ones) has lost a cell and the cells after it are shifted
+        need = max(max(header.columns[c] for c in _REQUIRED[table]) + 1,
+                   header.named + (2 if table == FOUNDATION else 0))
         for line, text in rows:
             if not text.strip():
                 continue
