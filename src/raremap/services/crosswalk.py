@@ -79,6 +79,9 @@ _RANK = {r: r.rank for r in Relation}
 _INVERSE_RELATIONS = {str(r): r.inverse() for r in Relation}
 _RULE = re.compile(r"(?:^|;)\s*rule=([^;]*)")
 _GROUP = re.compile(r"(?:^|;)\s*group=(\d+)")
+# Edition-key questions asked of the snapshot's key index before the key sets are built (a
+# batch asks thousands; a one-shot lookup a few dozen)
+_KEY_QUESTIONS = 256
 
 
 class Hop(NamedTuple):
@@ -147,9 +150,9 @@ class Crosswalker:
         self._bridge_cache: dict[str, tuple[Hop, ...]] = {}
         self._parents_cache: dict[str, list[str]] = {}
         self._rows: dict[tuple[int, bool], Mapping] = {}
-        self._se_children: dict[str, list[str]] | None = None
         self._notes: dict[str, str] = {}
         self._keys: dict[str, frozenset[str]] = {}
+        self._keys_asked = 0
         self._mapped: dict[str, frozenset[str]] = {}
         self._who_children: dict[str, list[str]] | None = None
         self._answers = lru_cache(maxsize=cache_size)(self._compute)
@@ -632,9 +635,8 @@ class Crosswalker:
             target = f"{edition}:{key}"
             return Hop(target, Relation.EXACT, EDITION, group=_WHO) if self._in_edition(edition, target) else None
         k = key[:4] if len(key) == 5 and _GM in (system, edition) else key  # GM 5th digits mean other things
-        keys = self._edition_keys(edition)
         while len(k) >= 3:
-            if k in keys:
+            if self._in_edition_keys(edition, k):
                 target = f"{edition}:{icd10_display(k)}"
                 if k == key:  # (the note on ICD-10-SE subdivisions is added when an answer is built)
                     return Hop(target, Relation.EXACT, EDITION, -1, "", False, _WHO)
@@ -655,31 +657,24 @@ class Crosswalker:
         its concepts; WHO and GM: concepts and codes the mappings mention)."""
         keys = self._keys.get(edition)
         if keys is None:
-            prefix = edition + ":"
-            found = set(self.terms.concept_codes_starting(prefix))
-            if edition != _SE:
-                found |= self.terms.mapped_codes_starting(prefix)
-            keys = self._keys[edition] = frozenset(c[len(prefix):].replace(".", "") for c in found)
+            keys = self._keys[edition] = self.terms.icd10_keys(edition, mapped=edition != _SE)
         return keys
+
+    def _in_edition_keys(self, edition: str, key: str) -> bool:
+        """``key in self._edition_keys(edition)``, asked of the snapshot's sorted key index (a
+        fresh process builds no set of every key for its first few bridges)."""
+        keys = self._keys.get(edition)
+        if keys is None:
+            self._keys_asked += 1
+            if self._keys_asked <= _KEY_QUESTIONS:
+                return self.terms.has_icd10_key(edition, key, mapped=edition != _SE)
+            keys = self._edition_keys(edition)
+        return key in keys
 
     def subdivisions(self, code: str) -> list[str]:
         """The ICD-10-SE codes one level below an ICD-10-SE code (fördjupningskoder under a
         4-character code, 4-character codes under a category)."""
-        if self._se_children is None:
-            children: dict[str, list[str]] = {}
-            parents: dict[str, str] = {}  # undotted key of the code above → its code
-            all_codes = self.terms.concept_codes()
-            for i in self.terms.concept_rows_of_system(_SE):
-                c = all_codes[i]
-                key = c[len(_SE) + 1:].replace(".", "")
-                if 4 <= len(key) <= 5 and "-" not in key:
-                    up = key[:-1]
-                    parent = parents.get(up)
-                    if parent is None:
-                        parent = parents[up] = f"{_SE}:{icd10_display(up)}"
-                    children.setdefault(parent, []).append(c)
-            self._se_children = {k: sorted(v) for k, v in children.items()}
-        return list(self._se_children.get(code, ()))
+        return self.terms.icd10se_subdivisions(code)
 
     def _subdivision_note(self, code: str) -> str:
         note = self._notes.get(code)

@@ -6,13 +6,16 @@ those services to it. Besides the per-code answers (``concept``, ``parents``, ``
 gives the column access the bulk services need: the rows of the concepts and mappings tables
 (``concept_rows``, ``concept_column``, ``mapping_column``, ``mapping``), and which rows state a
 code as source or target (``mapping_rows_by_source``, ``mapping_rows_by_target``). Columns are
-plain Python lists, read once and shared; treat them as read-only.
+plain Python lists, read once and shared; treat them as read-only. Per-code questions (the rows
+of one code, an ICD-10 join key, the subdivisions of one code) are answered from the snapshot's
+sorted columns (:mod:`raremap.snapshot.code_index`) until so many are asked that converting
+whole columns pays.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Mapping as ReadOnlyMap
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -23,7 +26,9 @@ import pyarrow as pa
 from .. import codes
 from ..errors import InvalidCodeError, RaremapError, SnapshotError, UnknownCodeError, UsageError
 from ..model import Concept, IcdRelation, Mapping, Match, Provenance, Relation, Release, Replacement, Status, Term, TermKind
-from ..snapshot.columns import StringColumn, dictionary_view, numpy_view, single_array
+from ..snapshot.code_index import TABLES as CODE_INDEX_TABLES
+from ..snapshot.code_index import code_index_tables
+from ..snapshot.columns import SortedKeys, StringColumn, dictionary_view, numpy_view, single_array
 from ..snapshot.store import Snapshot
 
 if TYPE_CHECKING:
@@ -86,6 +91,60 @@ class _Columns(dict[str, list[Any]]):
     @property
     def rows(self) -> int:
         return self._table.num_rows
+
+
+class _RowIndex(ReadOnlyMap[str, Sequence[int]]):
+    """Each value of a mappings column → its rows (read-only): per value by binary search on a
+    sorted column of the snapshot (the mappings themselves, sorted by source, or
+    ``mapping_targets``), until it has been asked often enough that the dict over every value
+    (``build``) is worth building."""
+
+    def __init__(self, values: StringColumn, rows: np.ndarray | None,
+                 build: Callable[[], dict[str, Sequence[int]]]) -> None:
+        self._values = values
+        self._rows = rows  # row of each sorted value (None: the values are the table's own rows)
+        self._build = build
+        self._dict: dict[str, Sequence[int]] | None = None
+        self._asked = 0
+
+    def _find(self, code: object) -> Sequence[int] | None:
+        found = self._dict
+        if found is None:
+            self._asked += 1
+            if self._asked <= _DIRECT_READS:
+                try:
+                    start, stop = self._values.equal_range(code.encode())  # type: ignore[attr-defined]
+                except (AttributeError, UnicodeEncodeError):  # not a str, or not UTF-8: in no column
+                    return None
+                if start == stop:
+                    return None
+                return range(start, stop) if self._rows is None else self._rows[start:stop].tolist()
+            found = self._as_dict()
+        return found.get(code)  # type: ignore[call-overload]
+
+    def _as_dict(self) -> dict[str, Sequence[int]]:
+        if self._dict is None:
+            self._dict = self._build()
+        return self._dict
+
+    def get(self, code: object, default: Any = None) -> Any:  # type: ignore[override]
+        found = self._find(code)
+        return default if found is None else found
+
+    def __contains__(self, code: object) -> bool:
+        return self._find(code) is not None
+
+    def __getitem__(self, code: str) -> Sequence[int]:
+        found = self._find(code)
+        if found is None:
+            raise KeyError(code)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._as_dict())
+
+    def __len__(self) -> int:
+        return len(self._as_dict())
 
 
 class Terminology:
@@ -329,12 +388,31 @@ class Terminology:
         return found
 
     @cached_property
-    def _by_source(self) -> dict[str, range]:
-        return _runs(self._mappings["source"])
+    def _by_source(self) -> _RowIndex:
+        return _RowIndex(self._source_column, None, lambda: _runs(self._mappings["source"]))
 
     @cached_property
-    def _by_target(self) -> dict[str, list[int]]:
-        return _rows_by_value(self._mappings["target"])
+    def _by_target(self) -> _RowIndex:
+        index = self._code_index["mapping_targets"]
+        try:
+            rows = numpy_view(index.column("row"))
+        except ValueError as err:
+            raise _damaged("row", err) from None
+        return _RowIndex(self._target_column, rows, lambda: _rows_by_value(self._mappings["target"]))
+
+    @cached_property
+    def _target_column(self) -> StringColumn:
+        return StringColumn(self._code_index["mapping_targets"].column("target"))  # sorted
+
+    @cached_property
+    def _code_index(self) -> dict[str, pa.Table]:
+        """The per-code index tables (:mod:`raremap.snapshot.code_index`): the snapshot's, or, for a
+        snapshot written before them, the same tables built from its columns."""
+        tables = self.snapshot.tables
+        if all(name in tables for name in CODE_INDEX_TABLES):
+            return {name: tables[name] for name in CODE_INDEX_TABLES}
+        return code_index_tables(self._concepts["code"], self._concepts["system"], self._mappings["source"],
+                                 self._mappings["target"])
 
     # --- bulk access for the services: table rows and columns --------------------------
 
@@ -366,9 +444,52 @@ class Terminology:
     def mapped_codes_starting(self, prefix: str) -> set[str]:
         """The codes stated as a mapping's source or target that start with ``prefix``."""
         start, stop = self._source_column.prefix_range(prefix.encode())  # mappings are sorted by source
-        found = set(self._mappings["source"][start:stop])
-        found.update(t for t in self._mappings["target"] if t.startswith(prefix))
+        found = set(self._source_column.texts(range(start, stop)))
+        start, stop = self._target_column.prefix_range(prefix.encode())
+        found.update(self._target_column.texts(range(start, stop)))
         return found
+
+    def has_icd10_key(self, system: str, key: str, *, mapped: bool = False) -> bool:
+        """True when a loaded concept of the ICD-10 family ``system`` (``ICD10SE``), or with
+        ``mapped`` also a code a mapping names, has the undotted join key ``key`` (``Q874``)."""
+        start, stop = self._icd10_keys.rows(f"{system}:{key}")
+        if mapped or start == stop:
+            return start < stop
+        return bool(self._icd10_key_is_concept[start:stop].any())
+
+    def icd10_keys(self, system: str, *, mapped: bool = False) -> frozenset[str]:
+        """The undotted join keys of the loaded concepts of the ICD-10 family ``system`` (with
+        ``mapped`` also of the codes the mappings name), as :meth:`has_icd10_key` reads them."""
+        prefix = system + ":"
+        start, stop = self._icd10_keys.starting(prefix)
+        keys = self._icd10_keys.texts(start, stop)
+        is_concept = self._icd10_key_is_concept
+        return frozenset(k[len(prefix):] for j, k in enumerate(keys, start) if mapped or is_concept[j])
+
+    @cached_property
+    def _icd10_keys(self) -> SortedKeys:
+        return SortedKeys(self._code_index["icd10_keys"].column("key"), _DIRECT_READS)
+
+    @cached_property
+    def _icd10_key_is_concept(self) -> np.ndarray:
+        try:
+            return numpy_view(self._code_index["icd10_keys"].column("concept"))
+        except ValueError as err:
+            raise _damaged("concept", err) from None
+
+    def icd10se_subdivisions(self, code: str) -> list[str]:
+        """The ICD-10-SE concepts one level below the canonical ICD-10-SE code ``code``
+        (fördjupningskoder under a 4-character code, 4-character codes under a category), sorted."""
+        start, stop = self._subdivisions.rows(code)
+        return self._subdivision_children.texts(range(start, stop))
+
+    @cached_property
+    def _subdivisions(self) -> SortedKeys:
+        return SortedKeys(self._code_index["icd10se_subdivisions"].column("parent"), _DIRECT_READS)
+
+    @cached_property
+    def _subdivision_children(self) -> StringColumn:
+        return StringColumn(self._code_index["icd10se_subdivisions"].column("child"))
 
     @cached_property
     def _code_column(self) -> StringColumn:

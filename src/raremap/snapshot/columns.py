@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["StringColumn", "dictionary_view", "head_key", "list_view", "numpy_view", "single_array"]
+__all__ = ["SortedKeys", "StringColumn", "dictionary_view", "head_key", "list_view", "numpy_view", "single_array"]
 
 
 def head_key(value: bytes, pad: bytes = b"\0") -> int:
@@ -86,6 +86,54 @@ class StringColumn:
         while end < hi and self._off[end + 1] - self._off[end] == len(value):
             end += 1
         return lo, end
+
+
+class SortedKeys:
+    """The rows of each value of a sorted string column: by binary search on the column's
+    (memory-mapped) buffers for the first ``convert_after`` questions, so that a few questions
+    convert nothing; after that from a dict of every value's rows, built once."""
+
+    def __init__(self, column: pa.ChunkedArray | pa.Array, convert_after: int = 512) -> None:
+        self._column = column
+        self._strings = StringColumn(column)
+        self._runs: dict[str, tuple[int, int]] | None = None
+        self._asked = 0
+        self._convert_after = convert_after
+
+    def __len__(self) -> int:
+        return len(self._strings)
+
+    def rows(self, value: str) -> tuple[int, int]:
+        """``(start, stop)`` of the rows equal to ``value`` (``start == stop`` when there are none)."""
+        runs = self._runs
+        if runs is None:
+            self._asked += 1
+            if self._asked <= self._convert_after:
+                try:
+                    return self._strings.equal_range(value.encode())
+                except (AttributeError, UnicodeEncodeError):  # not a str, or not UTF-8: in no column
+                    return 0, 0
+            runs = self._runs = _runs(single_array(self._column).to_pylist())
+        return runs.get(value, (0, 0))
+
+    def starting(self, prefix: str) -> tuple[int, int]:
+        """``(start, stop)`` of the rows whose value starts with ``prefix``."""
+        return self._strings.prefix_range(prefix.encode())
+
+    def texts(self, start: int, stop: int) -> list[str]:
+        """The values of rows ``start:stop``."""
+        return self._strings.texts(range(start, stop))
+
+
+def _runs(values: list[str]) -> dict[str, tuple[int, int]]:
+    """Each value of a sorted list → ``(start, stop)`` of its run."""
+    found: dict[str, tuple[int, int]] = {}
+    start = 0
+    for j in range(1, len(values) + 1):
+        if j == len(values) or values[j] != values[start]:
+            found[values[start]] = (start, j)
+            start = j
+    return found
 
 
 def single_array(column: pa.ChunkedArray | pa.Array) -> pa.Array:

@@ -10,6 +10,8 @@ A snapshot is a directory::
     replacements.arrow where an inactive code points         (rows grouped by concept)
     edges.arrow       hierarchy edges, sorted by child
     mappings.arrow    mappings as the releases state them, sorted by source
+    mapping_targets.arrow, icd10_keys.arrow, icd10se_subdivisions.arrow
+                      per-code indexes (:mod:`raremap.snapshot.code_index`)
     <extra>.arrow     tables added by indexes (e.g. the search index)
 
 The manifest records, for every table file, its size, a fingerprint of its Arrow schema and its
@@ -42,6 +44,7 @@ from ..debris import clean_stale, temporary_name
 from ..errors import SnapshotError
 from ..model import Release, SourceFile
 from ..release_input import sha256_file
+from .code_index import code_index_tables
 
 if TYPE_CHECKING:
     from .compile import Compiled
@@ -203,6 +206,7 @@ def _tables(compiled: Compiled) -> dict[str, pa.Table]:
             "file": pa.array([m.provenance.file if m.provenance else "" for m in mappings], pa.string()).dictionary_encode(),
             "position": pa.array([m.provenance.position if m.provenance else "" for m in mappings], pa.string()),
         }),
+        **code_index_tables(cols["code"], cols["system"], [m.source for m in mappings], [m.target for m in mappings]),
     }
 
 
