@@ -22,7 +22,7 @@ def _codes(terms) -> list[str]:
 
 
 def _check(terms, wants, options: dict) -> dict[str, int]:
-    pruned, reference = Crosswalker(terms), Crosswalker(terms, prune=False)
+    pruned, reference = Crosswalker(terms, prove_after=0), Crosswalker(terms, prune=False)
     hops = options.get("max_hops", 3) if options.get("transitive", True) else 1
     proved: dict[str, int] = {}
     for want in wants:
@@ -45,7 +45,7 @@ def test_nothing_is_proved_where_the_fixtures_have_an_answer(fixture_map) -> Non
     proved = _check(fixture_map, WANTS, {})
     assert proved["ORPHA"] > 0  # the proof is used, not vacuous
     # a code with a statement into the system is never pruned
-    cw = Crosswalker(fixture_map)
+    cw = Crosswalker(fixture_map, prove_after=0)
     assert not cw.reaches_nothing("ORPHA:166024", "ICD11")
     assert not cw.reaches_nothing("ICD10:Q77.3", "ORPHA")
 
@@ -69,3 +69,9 @@ def test_every_code_of_the_shared_releases(shared_map) -> None:
 
 def test_every_code_of_the_shared_releases_one_statement(shared_map) -> None:
     _check(shared_map, ("ORPHA", "ICD11"), {"transitive": False, "conditional": True, "include_inactive": True})
+
+
+def test_a_few_questions_are_searched_before_the_proof_is_built(fixture_map) -> None:
+    cw = Crosswalker(fixture_map, prove_after=2)
+    proved = [cw.reaches_nothing("ICD10:A00.0", "ORPHA") for _ in range(3)]
+    assert proved == [False, False, Crosswalker(fixture_map, prove_after=0).reaches_nothing("ICD10:A00.0", "ORPHA")]

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..codes import ICD10_FAMILY
 from ..model import Relation
@@ -54,6 +53,8 @@ class _Graph:
     """The stated mappings as integer edges, both ways, over the codes they mention."""
 
     def __init__(self, terms: Terminology, is_conditional: Callable[[str], bool]) -> None:
+        import pyarrow.compute as pc  # on first use: a one-shot question never builds the graph
+
         table = terms.snapshot.table("mappings")
         source = table.column("source").combine_chunks().cast(pa.string())
         target = table.column("target").combine_chunks().cast(pa.string())
@@ -88,6 +89,8 @@ class _Graph:
 
 
 def _inactive_codes(terms: Terminology) -> pa.Array:
+    import pyarrow.compute as pc
+
     concepts = terms.snapshot.table("concepts")
     status = concepts.column("status").combine_chunks().cast(pa.string())
     return concepts.column("code").combine_chunks().filter(pc.not_equal(status, "active"))
