@@ -44,6 +44,16 @@ READERS = ["icd10se-inera", "ksh97p", "icd11-simple-tabulation", "who-icd10-icd1
            "orphanet classification", "ordo"]
 
 
+def _baseline(specimen, work: Path) -> tuple:
+    """The undamaged specimen read under ``work``: what a mutation is compared with."""
+    base_root = work / "baseline"
+    rm_mut._clean(base_root)
+    rm_mut._write(base_root, specimen.files)
+    base = _inline(base_root, 0)
+    assert base[0] == "ok", base
+    return base
+
+
 @pytest.mark.parametrize("reader", READERS)
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
@@ -56,11 +66,7 @@ def test_mutation_is_refused_or_counted(reader: str, data: st.DataObject, specim
     mutation = data.draw(st.sampled_from(mutations), label="mutation")
     seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
     work = tmp_path / f"w{seed}"
-    base_root = work / "baseline"
-    rm_mut._clean(base_root)
-    rm_mut._write(base_root, specimen.files)
-    base = _inline(base_root, 0)
-    assert base[0] == "ok", base
+    base = _baseline(specimen, work)
     outcome, detail = rm_mut.classify(specimen, rel, mutation, random.Random(seed), work, base[1:], 0, run=_inline)
     assert outcome in ("typed error", "counted skip", "intact"), f"{mutation.name} of {rel}: {outcome}: {detail}"
 
@@ -84,11 +90,7 @@ def test_missing_column_is_refused_or_counted(reader: str, seed: int, specimens,
     if specimen.xml or (reader, "missing column") in UNDETECTABLE:
         pytest.skip(f"{reader}: no missing-column mutation it can see")
     work = tmp_path / f"m{seed}"
-    base_root = work / "baseline"
-    rm_mut._clean(base_root)
-    rm_mut._write(base_root, specimen.files)
-    base = _inline(base_root, 0)
-    assert base[0] == "ok", base
+    base = _baseline(specimen, work)
     for rel in specimen.targets:
         mutation = next(m for m in rm_mut.mutations_for(specimen, rel) if m.name == "missing column")
         outcome, detail = rm_mut.classify(specimen, rel, mutation, random.Random(seed), work, base[1:], 0, run=_inline)
