@@ -40,9 +40,11 @@ def test_mapping_rows_agree_with_mappings(sample_map) -> None:
     for code, rows in by_source.items():
         assert [sample_map.mapping(j) for j in rows] == sample_map.mappings(code)
         assert all(sample_map.mapping_column("source")[j] == code for j in rows)
-    for code, rows in by_target.items():
-        if sample_map.has_concept(code):  # (mappings() does not read codes of systems raremap has no rules for: MONDO)
-            assert [sample_map.mapping(j).inverted() for j in rows] == sample_map.mappings(code, direction="in")
+    for code, rows in by_target.items():  # MONDO and OMIM codes too: systems raremap has no code rules for
+        assert [sample_map.mapping(j).inverted() for j in rows] == sample_map.mappings(code, direction="in")
+    assert {m.target for m in sample_map.mappings("OMIM:607131", direction="in")} == {"ORPHA:166024"}
+    with pytest.raises(InvalidCodeError):  # named by no mapping: still not a code
+        sample_map.mappings("OMIM:000000", direction="in")
 
 
 def test_system_prefix_reads_names_and_the_prefixes_of_the_loaded_mappings(sample_map) -> None:

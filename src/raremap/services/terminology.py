@@ -370,8 +370,10 @@ class Terminology:
         """Mappings stated by the releases with ``code`` as source (``direction="out"``), as
         target (``"in"``, read from the target's side, relation inverted), or ``"both"``.
 
-        A code that is neither a loaded concept nor named by a loaded mapping (a mapped-only
-        code such as an ICD-10-GM target) raises :class:`UnknownCodeError`."""
+        A code that is not a loaded concept is answered when a loaded mapping names it: a
+        mapped-only code such as an ICD-10-GM target, or a code of a system raremap has no code
+        rules for, as the releases write it (``OMIM:607131``, ``MONDO:0011778``). Any other code
+        raises :class:`UnknownCodeError` (:class:`InvalidCodeError` when it is not a code at all)."""
         if direction not in ("out", "in", "both"):
             raise UsageError(f"direction is 'out', 'in' or 'both', not {direction!r}")
         try:
@@ -380,6 +382,10 @@ class Terminology:
             key = codes.canonical(code_text(code))  # mapped-only codes (e.g. ICD10GM) are not concepts
             if key not in self._by_source and key not in self._by_target:
                 raise UnknownCodeError(key, "not in the loaded releases (no concept, no mapping names it)") from None
+        except InvalidCodeError:
+            key = code_text(code).strip()  # a system without code rules: as the releases write it
+            if key not in self._by_source and key not in self._by_target:
+                raise
         found: list[Mapping] = []
         if direction in ("out", "both"):
             found.extend(self.mapping(j) for j in self._by_source.get(key, ()))
