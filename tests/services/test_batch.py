@@ -297,22 +297,35 @@ def test_a_broad_code_fans_out_in_bounded_batches(rm) -> None:
     assert whole.num_rows == 40 and whole.column("target").to_pylist()[0] == ["ORPHA:127", "ORPHA:63"]
 
 
-def test_vectorised_path_answers_as_the_per_code_path_on_every_shared_code(shared_map) -> None:
+@pytest.mark.parametrize("to, umi, options", [
+    ("ORPHA", True, {}), ("ICD10SE", False, {}),
+    # option sets no other test fills the shared answer store with: the batch proof runs here
+    ("ORPHA", True, {"limit": 50}), ("ICD11", True, {"max_hops": 2}),
+    ("SCTID", False, {"transitive": False, "conditional": True}),
+])
+def test_vectorised_path_answers_as_the_per_code_path_on_every_shared_code(shared_map, monkeypatch, to, umi,
+                                                                           options) -> None:
     """Every registry spelling of the shared releases (ICD-10-SE dotted and undotted, bare ORPHA
-    numbers) and every canonical code: map_table's rows equal the per-code reference answer."""
+    numbers) and every canonical code: map_table's rows equal the per-code reference answer,
+    those of the codes proved unmapped all at once (:meth:`BatchMapper._proved_unmapped`) too."""
+    from raremap.services.batch.mapper import BatchMapper
     from raremap.services.batch.spellings import spellings as _spellings
 
     values = sorted(_spellings(shared_map)) + [c for c in shared_map._concepts["code"] if c.startswith(("ORPHA:", "ICD10SE:"))]
     values += ["", "not a code", "Q99.99", "ICD10SE:Q99.9", None]
-    for to, umi in (("ORPHA", True), ("ICD10SE", False)):
-        mapper = shared_map.batch_mapper("code", to, umi=umi, explode=False, dictionary=False)
-        out = shared_map.map_table(pa.table({"code": values}), "code", to=to, umi=umi, explode=False,
-                                   dictionary=False, batch_size=1 << 14)
-        assert out.num_rows == len(values)
-        columns = ["status", "resolved", "target", "target_label", "relation", "basis", "umi_flag", "error"]
-        got = out.select(columns).to_pylist()
-        mismatched = [(v, g) for v, g in zip(values, got) if g != mapper.answer(v)]
-        assert not mismatched, mismatched[:3]
+    searched = []
+    per_code = BatchMapper._answer
+    monkeypatch.setattr(BatchMapper, "_answer", lambda self, code: searched.append(code) or per_code(self, code))
+    mapper = shared_map.batch_mapper("code", to, umi=umi, explode=False, dictionary=False, **options)
+    out = shared_map.map_table(pa.table({"code": values}), "code", to=to, umi=umi, explode=False,
+                               dictionary=False, batch_size=1 << 14, answer_cache=False, **options)
+    assert out.num_rows == len(values)
+    if options:  # a fresh answer store: most ICD-10-SE codes were proved, not searched
+        assert len(set(values)) - len(set(searched)) > 20_000, len(searched)
+    columns = ["status", "resolved", "target", "target_label", "relation", "basis", "umi_flag", "error"]
+    got = out.select(columns).to_pylist()
+    mismatched = [(v, g) for v, g in zip(values, got) if g != mapper.answer(v)]
+    assert not mismatched, mismatched[:3]
 
 
 def test_answers_kept_on_disk_answer_a_later_process(rm, tmp_path, monkeypatch) -> None:

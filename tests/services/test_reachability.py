@@ -75,3 +75,61 @@ def test_a_few_questions_are_searched_before_the_proof_is_built(fixture_map) -> 
     cw = Crosswalker(fixture_map, prove_after=2)
     proved = [cw.reaches_nothing("ICD10:A00.0", "ORPHA") for _ in range(3)]
     assert proved == [False, False, Crosswalker(fixture_map, prove_after=0).reaches_nothing("ICD10:A00.0", "ORPHA")]
+
+
+def _editions(terms) -> dict[str, list[str]]:
+    """The ICD-10 codes of the releases, per edition (what reaches_nothing_many takes)."""
+    found: dict[str, list[str]] = {}
+    for code in _codes(terms):
+        system = code.partition(":")[0]
+        if system in ("ICD10SE", "ICD10", "ICD10GM"):
+            found.setdefault(system, []).append(code)
+    return found
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(want=st.sampled_from(WANTS), max_hops=st.integers(1, 4), conditional=st.booleans(),
+       include_inactive=st.booleans())
+def test_codes_proved_at_once_have_no_answer_on_the_fixtures(fixture_map, want, max_hops, conditional,
+                                                             include_inactive) -> None:
+    import pyarrow as pa
+
+    pruned, reference = Crosswalker(fixture_map), Crosswalker(fixture_map, prune=False)
+    for codes in _editions(fixture_map).values():
+        proved = pruned.reaches_nothing_many(pa.array(codes), want, max_hops, conditional)
+        for code in (c for c, p in zip(codes, proved.tolist()) if p):
+            assert reference.crosswalk_resolved(code, want, max_hops=max_hops, conditional=conditional,
+                                                include_inactive=include_inactive) == [], (code, want)
+
+
+def test_codes_proved_at_once_are_proved_one_by_one_on_the_shared_releases(shared_map) -> None:
+    """The vectorised proof (every edition's codes at every prefix of a key as starts) proves a
+    subset of what the per-code proof does, which the tests above hold to the full search."""
+    import pyarrow as pa
+
+    cw = Crosswalker(shared_map, prove_after=0)
+    proved = {}
+    for want, hops, conditional in (("ORPHA", 3, False), ("ICD11", 3, False), ("SCTID", 1, True)):
+        for system, codes in _editions(shared_map).items():
+            many = cw.reaches_nothing_many(pa.array(codes), want, hops, conditional)
+            assert all(cw.reaches_nothing(c, want, hops, conditional) for c, p in zip(codes, many.tolist()) if p)
+            proved[want, system] = int(many.sum())
+    assert proved["ORPHA", "ICD10SE"] > 30_000, proved  # the registry case: most codes name no rare disease
+
+
+def test_codes_proved_at_once_are_of_one_edition(fixture_map) -> None:
+    import pyarrow as pa
+
+    from raremap.errors import UsageError
+
+    with pytest.raises(UsageError, match="one ICD-10 edition"):
+        Crosswalker(fixture_map).reaches_nothing_many(pa.array(["ICD10SE:A00.0", "ORPHA:558"]), "ICD11")
+    assert not Crosswalker(fixture_map).reaches_nothing_many(pa.array(["ICD10SE:A00-A09"]), "ORPHA").any()
+
+
+def test_codes_proved_at_once_on_the_fixtures_are_not_none(fixture_map) -> None:
+    import pyarrow as pa
+
+    cw = Crosswalker(fixture_map)
+    counts = {s: int(cw.reaches_nothing_many(pa.array(c), "ORPHA").sum()) for s, c in _editions(fixture_map).items()}
+    assert sum(counts.values()) > 0, counts  # the property above is not vacuous

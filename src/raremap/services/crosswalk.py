@@ -46,9 +46,12 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+import numpy as np
+import pyarrow as pa
+
 from .. import codes
 from ..codes import ICD10_FAMILY, icd10_display, system_of
-from ..errors import InvalidCodeError, UnknownCodeError
+from ..errors import InvalidCodeError, UnknownCodeError, UsageError
 from ..model import Mapping, Relation
 from .reachability import Reachability, system_group
 
@@ -387,6 +390,42 @@ class Crosswalker:
         if not all(self.is_active(code) for code in starts):
             return False  # an inactive code is followed to its replacements
         return self._reach.unreachable(want, source_group, max_statements, conditional, starts)
+
+    def reaches_nothing_many(self, sources: pa.Array | pa.ChunkedArray, want: str, max_statements: int = 3,
+                             conditional: bool = False) -> np.ndarray:
+        """:meth:`reaches_nothing` for many codes of one ICD-10 edition at once (a registry
+        column's distinct codes), with vectorised kernels: True where proved. A source's starts
+        are over-approximated by every edition's codes at every prefix of its key (the bridges
+        it can take are among them); block ranges (``A00-A09``) and other systems are not proved."""
+        import pyarrow.compute as pc
+
+        if isinstance(sources, pa.ChunkedArray):
+            sources = sources.combine_chunks()
+        n = len(sources)
+        if self._reach is None or not n or _group(want) == "ICD10":
+            return np.zeros(n, bool)
+        systems = pc.unique(pc.list_element(pc.split_pattern(sources, ":", max_splits=1), 0)).to_pylist()
+        if len(systems) != 1 or systems[0] not in _FAMILY:
+            raise UsageError(f"reaches_nothing_many takes codes of one ICD-10 edition, not of {systems}")
+        system = systems[0]
+        key = pc.replace_substring(pc.utf8_slice_codeunits(sources, len(system) + 1), ".", "")
+        length = pc.utf8_length(key).to_numpy(zero_copy_only=False)
+        eligible = ~pc.fill_null(pc.match_substring(key, "-"), True).to_numpy(zero_copy_only=False)
+        starts, owner = [sources], [np.arange(n)]
+        for size in range(3, int(length.max(initial=0)) + 1):
+            at = np.flatnonzero(eligible & (length >= size))
+            if not len(at):
+                continue
+            prefix = pc.utf8_slice_codeunits(key.take(pa.array(at)), 0, size)
+            shown = prefix if size == 3 else pc.binary_join_element_wise(
+                pc.utf8_slice_codeunits(prefix, 0, 3), pc.utf8_slice_codeunits(prefix, 3), ".")
+            for edition in (_WHO, _SE, _GM):
+                if edition != system:
+                    starts.append(pc.binary_join_element_wise(edition, shown, ":"))
+                    owner.append(at)
+        proved = self._reach.unreachable_many(want, "ICD10", max_statements, conditional,
+                                              pa.concat_arrays(starts), np.concatenate(owner), n)
+        return proved & eligible
 
     def _extend(self, heap: list[tuple], ties: Iterator[int], found: list[_Found], limits: _Limits,
                 best_wanted: int | None, active: bool, entry: tuple) -> int | None:

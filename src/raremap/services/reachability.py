@@ -104,6 +104,7 @@ class Reachability:
         self._terms = terms
         self._is_conditional = is_conditional
         self._graph: _Graph | None = None
+        self._inactive: pa.Array | None = None  # the codes of inactive concepts
         self._levels: dict[tuple[str, str, bool], list[np.ndarray]] = {}
         self._sets: dict[tuple[str, str, bool, int], frozenset[str]] = {}
 
@@ -122,6 +123,27 @@ class Reachability:
         """True when no code in ``starts`` (the source and its own edition bridges) may reach ``want``."""
         reach = self.may_reach(want, source_group, statements, conditional)
         return not any(code in reach for code in starts)
+
+    def unreachable_many(self, want: str, source_group: str, statements: int, conditional: bool,
+                         starts: pa.Array, owner: np.ndarray, sources: int) -> np.ndarray:
+        """:meth:`unreachable` for ``sources`` codes at once: ``starts`` holds every source's
+        start codes (itself and its edition bridges, or more: a superset only proves less),
+        ``owner[i]`` the source that ``starts[i]`` belongs to. True where no start may reach
+        ``want`` and none is an inactive code (an inactive code is followed to its replacements,
+        which the caller does not give)."""
+        import pyarrow.compute as pc
+
+        g = self._graph_()
+        reach = self._level(want, source_group, conditional, statements)
+        node = pc.index_in(starts, value_set=g.nodes)
+        is_node = node.is_valid().to_numpy(zero_copy_only=False)
+        blocked = np.zeros(sources, bool)
+        at = np.flatnonzero(is_node)
+        blocked[owner[at[reach[node.filter(node.is_valid()).to_numpy(zero_copy_only=False)]]]] = True
+        if self._inactive is None:
+            self._inactive = _inactive_codes(self._terms)
+        blocked[owner[pc.is_in(starts, value_set=self._inactive).to_numpy(zero_copy_only=False)]] = True
+        return ~blocked
 
     def _graph_(self) -> _Graph:
         if self._graph is None:

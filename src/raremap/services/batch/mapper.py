@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULTS", "MAX_TEXT_BYTES", "OUTPUT_COLUMNS", "Assessed", "BatchMapper", "CrosswalkOptions", "Services",
            "TableSource", "map_table"]
 
+_SE = "ICD10SE"
+_BATCH_PROOF_MIN = 64  # new codes in a batch from which proving them all at once beats searching each
 OUTPUT_COLUMNS = ("status", "resolved", "target", "target_label", "relation", "basis", "umi_flag", "error")
 # at most this much target text (labels are the longest) per output batch: Arrow string and list
 # columns have 32-bit offsets, and a broad code's fan-out must not make one batch huge
@@ -287,8 +289,12 @@ class BatchMapper:
             found = store.by_concept[rows_np]
             new = np.unique(rows_np[(found < 0) & (rows_np < len(store.by_concept) - 1)])
             if len(new):
-                codes = self.rm.snapshot.table("concepts").column("code").take(pa.array(new)).to_pylist()
-                for row, code in zip(new.tolist(), codes):
+                codes = self.rm.snapshot.table("concepts").column("code").take(pa.array(new))
+                proved = self._proved_unmapped(codes).tolist()
+                flag = False if self.umi else None
+                for row, code, nothing in zip(new.tolist(), codes.to_pylist(), proved):
+                    if nothing and code not in store.by_code:
+                        store.by_code[code] = store.add(Answer("unmapped", code, umi_flag=flag), code)
                     store.by_concept[row] = self._code_slot(store, code)
                 found = store.by_concept[rows_np]
             slots[:n] = found
@@ -307,6 +313,29 @@ class BatchMapper:
                     found_slot = by_value[value] = self._value_slot(store, value)
                 slots[i] = found_slot
         return pa.array(slots.astype(np.int32)), indices
+
+    def _proved_unmapped(self, codes: pa.Array) -> np.ndarray:
+        """Which of a batch's new loaded codes have no answer and no UMI flag, proved for all of
+        them at once (:meth:`Crosswalker.reaches_nothing_many`) instead of searched one by one:
+        ICD-10-SE codes below category level (a category also answers through its subdivisions)
+        that reach neither system ``to`` with these options nor, when ``umi`` is on, ORPHA with
+        the defaults the flag is judged by. Their per-code answer is ``unmapped``, flag False."""
+        proved = np.zeros(len(codes), bool)
+        if self.to is None or len(codes) < _BATCH_PROOF_MIN:
+            return proved
+        value = pc.utf8_slice_codeunits(codes, len(_SE) + 1)
+        at = np.flatnonzero(pc.and_(pc.starts_with(codes, _SE + ":"),
+                                    pc.greater(pc.utf8_length(value), 3)).to_numpy(zero_copy_only=False))
+        if not len(at):
+            return proved
+        icd = codes.take(pa.array(at))
+        cw = self.services.crosswalker
+        statements = max(1, self.options["max_hops"]) if self.options["transitive"] else 1
+        nothing = cw.reaches_nothing_many(icd, self.to, statements, self.options["conditional"])
+        if self.umi and (self.to, statements, self.options["conditional"]) != ("ORPHA", 3, False):
+            nothing &= cw.reaches_nothing_many(icd, "ORPHA", 3, False)
+        proved[at] = nothing
+        return proved
 
     def _value_slot(self, store: AnswerSlots, value: str) -> int:
         read = self._read(value)
