@@ -94,6 +94,27 @@ def test_inputs_parquet_csv_iterables_and_streaming(rm, tmp_path) -> None:
     assert pq.read_table(tmp_path / "out.parquet").column("target").to_pylist() == expected
 
 
+def test_list_columns_hold_dictionary_text_and_read_as_plain_lists(rm, tmp_path) -> None:
+    """List mode spreads a broad code's targets as indices into one dictionary per column (Q87.8:
+    its labels are not copied onto every row); every reader and writer sees the same lists."""
+    table = pa.table({"code": ["Q87.8", "Q87.4", None, "Q87.8", "no code"]})
+    encoded = rm.map_table(table, "code", to="ORPHA", explode=False)
+    plain = rm.map_table(table, "code", to="ORPHA", explode=False, dictionary=False)
+    assert encoded.schema.field("target_label").type == pa.list_(pa.dictionary(pa.int32(), pa.string()))
+    assert plain.schema.field("target_label").type == pa.list_(pa.string())
+    assert encoded.to_pylist() == plain.to_pylist()
+    assert encoded.column("target").to_pylist()[0] == ["ORPHA:127", "ORPHA:63"]
+    for name in ("out.parquet", "out.arrow", "out.arrows"):
+        write_batches(rm.map_table(table, "code", to="ORPHA", explode=False, stream=True, batch_size=2), tmp_path / name)
+    assert pq.read_table(tmp_path / "out.parquet").to_pylist() == plain.to_pylist()
+    import pyarrow.ipc as ipc
+
+    assert ipc.open_file(tmp_path / "out.arrow").read_all().to_pylist() == plain.to_pylist()
+    assert ipc.open_stream(tmp_path / "out.arrows").read_all().to_pylist() == plain.to_pylist()
+    frame = rm.map_table(table.to_pandas(), "code", to="ORPHA", explode=False)
+    assert [list(x) for x in frame["target_label"]] == plain.column("target_label").to_pylist()
+
+
 def test_csv_output_joins_lists(rm, tmp_path) -> None:
     reader = rm.map_table(pa.table({"code": ["Q87.8"]}), "code", to="ORPHA", stream=True, explode=False)
     write_batches(reader, tmp_path / "out.csv")

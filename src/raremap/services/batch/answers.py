@@ -46,6 +46,9 @@ class AnswerArrays:
     positions: pa.ListArray  # flat positions per slot (explode)
     flat: dict[str, tuple[pa.Array, pa.Array]]  # per-target (distinct values, value index per flat position; null where a slot has none) (explode)
     lists: dict[str, pa.ListArray]  # per-target values as lists (list mode)
+    # the same lists with dictionary-encoded values: spreading them over rows copies indices, not
+    # text (a broad code's 436 labels on every row holding it) (list mode, dictionary columns)
+    encoded_lists: dict[str, pa.ListArray]
 
 
 class AnswerSlots:
@@ -123,10 +126,13 @@ class AnswerSlots:
         parent = np.repeat(np.arange(n), sizes)
         landing = offsets[:-1][parent] + (np.arange(list_offsets[-1]) - list_offsets[:-1][parent])
         flat: dict[str, tuple[pa.Array, pa.Array]] = {}
+        encoded_lists: dict[str, pa.ListArray] = {}
         widths = np.zeros(n, np.int64)
+        value_offsets = pa.array(list_offsets.astype(np.int32))
         for name, column in lists.items():
             values = pc.list_flatten(column)
             encoded = pc.dictionary_encode(values)
+            encoded_lists[name] = pa.ListArray.from_arrays(value_offsets, encoded)
             ids = np.full(offsets[-1], -1, np.int64)
             ids[landing] = encoded.indices.fill_null(-1).to_numpy()
             flat[name] = (encoded.dictionary, pa.array(ids.astype(np.int32), mask=ids < 0))
@@ -143,7 +149,7 @@ class AnswerSlots:
             first=pa.array(offsets[:-1].astype(np.int32)),
             positions=pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)),
                                                pa.array(np.arange(offsets[-1], dtype=np.int32))),
-            flat=flat, lists=lists,
+            flat=flat, lists=lists, encoded_lists=encoded_lists,
         )
 
 

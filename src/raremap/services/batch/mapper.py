@@ -185,7 +185,7 @@ class BatchMapper:
         if self.column not in schema.names:
             raise MissingColumnError(self.column, schema.names)
         text = pa.dictionary(pa.int32(), pa.string()) if self.dictionary else pa.string()
-        many = text if self.explode else pa.list_(pa.string())
+        many = text if self.explode else pa.list_(text)
         fields = [pa.field("status", text), pa.field("resolved", pa.string()),
                   *(pa.field(name, many) for name in PER_TARGET),
                   pa.field("umi_flag", pa.bool_()), pa.field("error", pa.string())]
@@ -270,7 +270,8 @@ class BatchMapper:
             columns = list(inputs)
             columns.append(self._text(a.status, slots))
             columns.append(_take(a.resolved, slots))
-            columns.extend(_take(a.lists[name], slots) for name in PER_TARGET)
+            lists = a.encoded_lists if self.dictionary else a.lists
+            columns.extend(_take(lists[name], slots) for name in PER_TARGET)
         columns.append(_take(a.umi_flag, slots))
         columns.append(_take(a.error, slots))
         return pa.RecordBatch.from_arrays(columns, schema=schema)

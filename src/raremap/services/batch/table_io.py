@@ -205,9 +205,8 @@ def _open_writer(kind: str, path: Path, schema: pa.Schema) -> tuple[Any, Callabl
         writer = CsvWriter(path, schema, "\t" if kind != ".csv" else ",")
         return writer, writer.write_batch
     if kind in (".arrow", ".feather", ".ipc"):
-        # an IPC file holds one dictionary per column: dictionary columns are written as text
-        plain = pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-                           for f in schema])
+        # an IPC file holds one dictionary per column: dictionary columns (and lists of them) are written as text
+        plain = pa.schema([pa.field(f.name, _decoded(f.type)) for f in schema])
         writer = ipc.new_file(path, plain)
 
         def write(batch: pa.RecordBatch) -> None:
@@ -247,7 +246,7 @@ class CsvWriter:
     @staticmethod
     def _text(column: pa.Array) -> pa.Array:
         if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
-            column = pc.binary_join(column, "|")
+            column = pc.binary_join(column.cast(_decoded(column.type)), "|")
         elif pa.types.is_dictionary(column.type):
             column = column.dictionary_decode()
         return column if column.type == pa.large_string() else column.cast(pa.large_string())
@@ -258,6 +257,15 @@ class CsvWriter:
         mark = _text('"')
         quoted = pc.binary_join_element_wise(mark, pc.replace_substring(column, '"', '""'), mark, _text(""))
         return pc.fill_null(pc.if_else(needs, quoted, column), "")
+
+
+def _decoded(t: pa.DataType) -> pa.DataType:
+    """``t`` with dictionary-encoded text decoded (``list<dictionary<string>>`` → ``list<string>``)."""
+    if pa.types.is_dictionary(t):
+        return t.value_type
+    if pa.types.is_list(t) and pa.types.is_dictionary(t.value_type):
+        return pa.list_(pa.field(t.value_field.name, t.value_type.value_type))
+    return t
 
 
 def _text(value: str) -> pa.Scalar:
