@@ -135,11 +135,12 @@ class Reachability:
 
         g = self._graph_()
         reach = self._level(want, source_group, conditional, statements)
-        node = pc.index_in(starts, value_set=g.nodes)
-        is_node = node.is_valid().to_numpy(zero_copy_only=False)
+        node = pc.index_in(starts, value_set=g.nodes)  # null: a start no mapping mentions
+        is_node = node.is_valid()
+        at = np.flatnonzero(is_node.to_numpy(zero_copy_only=False))
+        reaching = reach[node.filter(is_node).to_numpy(zero_copy_only=False)]
         blocked = np.zeros(sources, bool)
-        at = np.flatnonzero(is_node)
-        blocked[owner[at[reach[node.filter(node.is_valid()).to_numpy(zero_copy_only=False)]]]] = True
+        blocked[owner[at[reaching]]] = True
         if self._inactive is None:
             self._inactive = _inactive_codes(self._terms)
         blocked[owner[pc.is_in(starts, value_set=self._inactive).to_numpy(zero_copy_only=False)]] = True
