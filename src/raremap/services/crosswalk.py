@@ -84,9 +84,6 @@ _RANK = {r: r.rank for r in Relation}
 _INVERSE_RELATIONS = {str(r): r.inverse() for r in Relation}
 _RULE = re.compile(r"(?:^|;)\s*rule=([^;]*)")
 _GROUP = re.compile(r"(?:^|;)\s*group=(\d+)")
-# Edition-key questions asked of the snapshot's key index before the key sets are built (a
-# batch asks thousands; a one-shot lookup a few dozen)
-_KEY_QUESTIONS = 256
 
 
 class Hop(NamedTuple):
@@ -158,8 +155,6 @@ class Crosswalker:
         self._parents_cache: dict[str, list[str]] = {}
         self._rows: dict[tuple[int, bool], Mapping] = {}
         self._notes: dict[str, str] = {}
-        self._keys: dict[str, frozenset[str]] = {}
-        self._keys_asked = 0
         self._mapped: dict[str, frozenset[str]] = {}
         self._who_children: dict[str, list[str]] | None = None
         self._answers = lru_cache(maxsize=cache_size)(self._compute)
@@ -223,7 +218,7 @@ class Crosswalker:
         """The WHO ICD-10 codes one level below a category (concepts or codes the mappings mention)."""
         if self._who_children is None:
             children: dict[str, list[str]] = {}
-            for key in self._edition_keys(_WHO):
+            for key in self.terms.icd10_keys(_WHO, mapped=True):
                 if len(key) == 4 and "-" not in key:
                     children.setdefault(f"{_WHO}:{key[:3]}", []).append(f"{_WHO}:{icd10_display(key)}")
             self._who_children = {k: sorted(v) for k, v in children.items()}
@@ -699,24 +694,10 @@ class Crosswalker:
             return code in self._index
         return code in self._index or code in self._by_source or code in self._by_target
 
-    def _edition_keys(self, edition: str) -> frozenset[str]:
-        """Undotted keys of the codes an ICD-10 edition has in the loaded releases (ICD-10-SE:
-        its concepts; WHO and GM: concepts and codes the mappings mention)."""
-        keys = self._keys.get(edition)
-        if keys is None:
-            keys = self._keys[edition] = self.terms.icd10_keys(edition, mapped=edition != _SE)
-        return keys
-
     def _in_edition_keys(self, edition: str, key: str) -> bool:
-        """``key in self._edition_keys(edition)``, asked of the snapshot's sorted key index (a
-        fresh process builds no set of every key for its first few bridges)."""
-        keys = self._keys.get(edition)
-        if keys is None:
-            self._keys_asked += 1
-            if self._keys_asked <= _KEY_QUESTIONS:
-                return self.terms.has_icd10_key(edition, key, mapped=edition != _SE)
-            keys = self._edition_keys(edition)
-        return key in keys
+        """Whether an ICD-10 edition has the undotted key in the loaded releases (ICD-10-SE: its
+        concepts; WHO and GM: concepts and codes the mappings mention)."""
+        return self.terms.has_icd10_key(edition, key, mapped=edition != _SE)
 
     def subdivisions(self, code: str) -> list[str]:
         """The ICD-10-SE codes one level below an ICD-10-SE code (fördjupningskoder under a

@@ -14,7 +14,6 @@ whole columns pays.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Mapping as ReadOnlyMap
 from functools import cached_property
@@ -29,6 +28,7 @@ from ..model import Concept, IcdRelation, Mapping, Match, Provenance, Relation, 
 from ..snapshot.code_index import TABLES as CODE_INDEX_TABLES
 from ..snapshot.code_index import code_index_tables
 from ..snapshot.columns import SortedKeys, StringColumn, dictionary_view, numpy_view, single_array
+from ..snapshot.columns import runs as _runs
 from ..snapshot.store import Snapshot
 
 if TYPE_CHECKING:
@@ -161,6 +161,8 @@ class Terminology:
         self._mappings = _Columns(snapshot.table("mappings"))
         self._index: dict[str, int] = {code: i for i, code in enumerate(self._concepts["code"])}
         self._cache: dict[str, Concept] = {}
+        self._icd10_key_sets: dict[tuple[str, bool], frozenset[str]] = {}
+        self._icd10_key_questions = 0
 
     # --- identity -------------------------------------------------------------------------
 
@@ -457,7 +459,16 @@ class Terminology:
 
     def has_icd10_key(self, system: str, key: str, *, mapped: bool = False) -> bool:
         """True when a loaded concept of the ICD-10 family ``system`` (``ICD10SE``), or with
-        ``mapped`` also a code a mapping names, has the undotted join key ``key`` (``Q874``)."""
+        ``mapped`` also a code a mapping names, has the undotted join key ``key`` (``Q874``).
+        The first questions are binary searches in the snapshot's key index; after
+        ``_DIRECT_READS`` of them the system's keys are read into a set (a batch asks thousands)."""
+        keys = self._icd10_key_sets.get((system, mapped))
+        if keys is not None:
+            return key in keys
+        self._icd10_key_questions += 1
+        if self._icd10_key_questions > _DIRECT_READS:
+            keys = self._icd10_key_sets[(system, mapped)] = self.icd10_keys(system, mapped=mapped)
+            return key in keys
         start, stop = self._icd10_keys.rows(f"{system}:{key}")
         if mapped or start == stop:
             return start < stop
@@ -659,20 +670,6 @@ def _langs(lang: str | Iterable[str] | None) -> set[str] | None:
     if lang is None:
         return None
     return {lang} if isinstance(lang, str) else set(lang)
-
-
-def _runs(values: list[str]) -> dict[str, range]:
-    """Start/stop of each run of equal values in a sorted list."""
-    found: dict[str, range] = {}
-    if not values:
-        return found
-    ends = [j for j, (a, b) in enumerate(zip(values, itertools.islice(values, 1, None)), 1) if a != b]
-    ends.append(len(values))
-    start = 0
-    for stop in ends:
-        found[values[start]] = range(start, stop)
-        start = stop
-    return found
 
 
 def _rows_by_value(values: list[str]) -> dict[str, list[int]]:

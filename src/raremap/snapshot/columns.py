@@ -3,12 +3,14 @@ over the Arrow buffers, so that reading a value or a slice converts nothing else
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["SortedKeys", "StringColumn", "dictionary_view", "head_key", "list_view", "numpy_view", "single_array"]
+__all__ = ["SortedKeys", "StringColumn", "dictionary_view", "head_key", "list_view", "numpy_view", "runs",
+           "single_array"]
 
 
 def head_key(value: bytes, pad: bytes = b"\0") -> int:
@@ -96,7 +98,7 @@ class SortedKeys:
     def __init__(self, column: pa.ChunkedArray | pa.Array, convert_after: int = 512) -> None:
         self._column = column
         self._strings = StringColumn(column)
-        self._runs: dict[str, tuple[int, int]] | None = None
+        self._runs: dict[str, range] | None = None
         self._asked = 0
         self._convert_after = convert_after
 
@@ -105,16 +107,17 @@ class SortedKeys:
 
     def rows(self, value: str) -> tuple[int, int]:
         """``(start, stop)`` of the rows equal to ``value`` (``start == stop`` when there are none)."""
-        runs = self._runs
-        if runs is None:
+        by_value = self._runs
+        if by_value is None:
             self._asked += 1
             if self._asked <= self._convert_after:
                 try:
                     return self._strings.equal_range(value.encode())
                 except (AttributeError, UnicodeEncodeError):  # not a str, or not UTF-8: in no column
                     return 0, 0
-            runs = self._runs = _runs(single_array(self._column).to_pylist())
-        return runs.get(value, (0, 0))
+            by_value = self._runs = runs(single_array(self._column).to_pylist())
+        found = by_value.get(value)
+        return (found.start, found.stop) if found is not None else (0, 0)
 
     def starting(self, prefix: str) -> tuple[int, int]:
         """``(start, stop)`` of the rows whose value starts with ``prefix``."""
@@ -125,14 +128,17 @@ class SortedKeys:
         return self._strings.texts(range(start, stop))
 
 
-def _runs(values: list[str]) -> dict[str, tuple[int, int]]:
-    """Each value of a sorted list → ``(start, stop)`` of its run."""
-    found: dict[str, tuple[int, int]] = {}
+def runs(values: list[str]) -> dict[str, range]:
+    """Each value of a sorted list → the range of rows of its run."""
+    found: dict[str, range] = {}
+    if not values:
+        return found
+    ends = [j for j, (a, b) in enumerate(zip(values, itertools.islice(values, 1, None)), 1) if a != b]
+    ends.append(len(values))
     start = 0
-    for j in range(1, len(values) + 1):
-        if j == len(values) or values[j] != values[start]:
-            found[values[start]] = (start, j)
-            start = j
+    for stop in ends:
+        found[values[start]] = range(start, stop)
+        start = stop
     return found
 
 
@@ -174,3 +180,4 @@ def list_view(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """Offsets and values (numpy views) of a list column: list i is ``values[offsets[i]:offsets[i + 1]]``."""
     arr = single_array(column)
     return numpy_view(arr.offsets), numpy_view(arr.values)
+
