@@ -84,8 +84,8 @@ class _Graph:
         self.group = np.array([system_group(s) for s in names], dtype=object)[ids] if len(names) else \
             np.zeros(0, object)
         self.family = np.isin(self.system, sorted(_FAMILY))
-        inactive = _inactive_codes(terms)
-        self.inactive = pc.is_in(nodes, value_set=inactive).to_numpy(zero_copy_only=False)
+        self.inactive_codes = _inactive_codes(terms)  # of every concept, whether a mapping names it or not
+        self.inactive = pc.is_in(nodes, value_set=self.inactive_codes).to_numpy(zero_copy_only=False)
 
 
 def _inactive_codes(terms: Terminology) -> pa.Array:
@@ -104,7 +104,6 @@ class Reachability:
         self._terms = terms
         self._is_conditional = is_conditional
         self._graph: _Graph | None = None
-        self._inactive: pa.Array | None = None  # the codes of inactive concepts
         self._levels: dict[tuple[str, str, bool], list[np.ndarray]] = {}
         self._sets: dict[tuple[str, str, bool, int], frozenset[str]] = {}
 
@@ -141,9 +140,7 @@ class Reachability:
         reaching = reach[node.filter(is_node).to_numpy(zero_copy_only=False)]
         blocked = np.zeros(sources, bool)
         blocked[owner[at[reaching]]] = True
-        if self._inactive is None:
-            self._inactive = _inactive_codes(self._terms)
-        blocked[owner[pc.is_in(starts, value_set=self._inactive).to_numpy(zero_copy_only=False)]] = True
+        blocked[owner[pc.is_in(starts, value_set=g.inactive_codes).to_numpy(zero_copy_only=False)]] = True
         return ~blocked
 
     def _graph_(self) -> _Graph:
